@@ -1,0 +1,33 @@
+"""Load Parameters: read params.json and the data listing, validate everything, return the plan.
+
+Runs before any Personalize resource exists, so bad input costs nothing: every problem is reported at
+once with its JSON path or S3 key (InvalidParameters), and the failure e-mail lists them all.
+"""
+
+from personalize_pipeline.clients import client
+from personalize_pipeline.data_files import list_data
+from personalize_pipeline.errors import InvalidParameters
+from personalize_pipeline.observability import instrumented, logger
+from personalize_pipeline.params import build_plan
+
+#: params.json describes a handful of API calls; anything this large is not a parameters file.
+MAX_PARAMS_BYTES = 1024 * 1024
+
+
+@instrumented
+def lambda_handler(event, context):
+    detail = event["detail"]
+    bucket, key = detail["bucket"]["name"], detail["object"]["key"]
+    version_id = detail["object"].get("version-id")
+    s3 = client("s3")
+    request = {"Bucket": bucket, "Key": key, **({"VersionId": version_id} if version_id else {})}
+    try:
+        obj = s3.get_object(**request)
+    except s3.exceptions.NoSuchKey as error:
+        raise InvalidParameters([f"s3://{bucket}/{key}: the object was deleted before it could be read"]) from error
+    if obj["ContentLength"] > MAX_PARAMS_BYTES:
+        raise InvalidParameters([f"s3://{bucket}/{key}: {obj['ContentLength']} bytes; a parameters file is < 1 MiB"])
+    body = obj["Body"].read()
+    plan = build_plan(body, bucket=bucket, key=key, version_id=version_id, data=list_data(s3, bucket))
+    logger.info("parameters valid", extra={"datasets": [d["datasetType"] for d in plan["datasets"]]})
+    return plan

@@ -1,0 +1,87 @@
+"""Summarize Run / Summarize Failure: compose the e-mail the state machine publishes to SNS.
+
+Success: every ARN created or reused, the solution version's offline metrics and the time Personalize
+spent on each step (from the resources' own timestamps). Failure: the failing state (found in the
+execution history, even inside a Map iteration), the error, the cause in plain words, what to do, and
+what the run had created so far.
+"""
+
+from botocore.exceptions import ClientError
+
+from personalize_pipeline.clients import client
+from personalize_pipeline.config import console_region
+from personalize_pipeline.messages import Line, RunSummary, failure_context, failure_message, success_message
+from personalize_pipeline.observability import instrumented, logger
+from personalize_pipeline.resources import describe, effective_status, seconds_of
+
+
+@instrumented
+def lambda_handler(event, context):
+    if event["action"] == "success":
+        return _success(event)
+    if event["action"] == "failure":
+        return _failure(event)
+    raise ValueError(f"unknown action {event['action']!r}")
+
+
+def _line(personalize, record: dict) -> Line:
+    resource = describe(personalize, record["kind"], record["arn"]) or {}
+    status, _ = effective_status(record["kind"], resource) if resource else (record["status"], None)
+    return Line(
+        kind=record["kind"],
+        name=record["name"],
+        arn=record["arn"],
+        action=record["action"],
+        status=status or record["status"],
+        seconds=seconds_of(record["kind"], resource, record["action"]),
+    )
+
+
+def _success(event: dict) -> dict:
+    personalize = client("personalize")
+    group = event["datasetGroup"]
+    lines = [_line(personalize, group)]
+    for dataset in event["datasets"]:
+        details = dataset["dataset"]["details"]
+        lines.append(_line(personalize, dataset["dataset"]))
+        lines.append(Line("schema", details["schemaName"], details["schemaArn"], details["schemaAction"]))
+        lines.append(_line(personalize, dataset["importJob"]))
+    metrics, campaigns = {}, []
+    for solution in event["solutions"]:
+        lines.append(_line(personalize, solution["solution"]))
+        version = solution["solutionVersion"]
+        lines.append(_line(personalize, version))
+        try:
+            metrics[version["arn"]] = personalize.get_solution_metrics(solutionVersionArn=version["arn"])["metrics"]
+        except ClientError:
+            logger.exception("metrics unavailable")  # the run succeeded; the e-mail just lacks metrics
+        for item in solution["campaigns"]:
+            lines.append(_line(personalize, item["campaign"]))
+            campaigns.append(item["campaign"]["name"])
+    summary = RunSummary(
+        dataset_group=group["name"],
+        execution_arn=event["executionArn"],
+        region=console_region(),
+        resources=lines,
+        metrics=metrics,
+        campaigns=campaigns,
+    )
+    subject, message = success_message(summary)
+    return {"subject": subject, "message": message}
+
+
+def _failure(event: dict) -> dict:
+    execution_arn = event["executionArn"]
+    events = []
+    try:
+        paginator = client("stepfunctions").get_paginator("get_execution_history")
+        for page in paginator.paginate(executionArn=execution_arn, includeExecutionData=True):
+            events.extend(page["events"])
+    except ClientError:
+        # Without the history the e-mail still carries the error and cause; say so in the logs.
+        logger.exception("execution history unavailable")
+    state = event.get("state") or {}
+    group = ((state.get("plan") or {}).get("datasetGroup") or {}).get("name", "")
+    context = failure_context(event["failure"], events)
+    subject, message = failure_message(context, execution_arn, console_region(), group)
+    return {"subject": subject, "message": message}

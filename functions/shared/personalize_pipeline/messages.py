@@ -1,0 +1,239 @@
+"""The success and failure e-mails: plain text that reads well in any mail client.
+
+Pure functions over plain data; the notify handler gathers that data (describes, metrics, execution
+history) and these functions only format it, so every wording is unit-tested without AWS.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from .polling import KIND_LABELS
+
+#: SNS refuses subjects over 100 characters, with line breaks or non-ASCII.
+SUBJECT_LIMIT = 100
+
+NEXT_STEPS = {
+    "InvalidParameters": "Nothing was created: the parameters and data are checked before any resource. Fix the "
+    "problems above and upload the parameters file again.",
+    "ResourceFailed": "Fix the cause above, then upload the parameters file again: resources that are ACTIVE are "
+    "reused, and the failed step is tried again under a new name.",
+    "ResourceConflict": "An existing resource differs from params.json in something Personalize cannot change. "
+    "Choose new names in params.json, or delete the existing resource, then upload the parameters again.",
+    "ResourceTimeout": "The resource may still finish on its own. Upload the parameters file again later: the "
+    "pipeline picks up every resource where it is.",
+}
+DEFAULT_NEXT_STEP = (
+    "Fix the cause above and upload the parameters file again; resources that are already ACTIVE are reused."
+)
+
+
+@dataclass
+class Line:
+    """One resource in a message."""
+
+    kind: str
+    name: str
+    arn: str
+    action: str  # created | reused | updated | resumed
+    status: str = "ACTIVE"
+    seconds: float | None = None  # how long Personalize took for it (None when not known or reused)
+    note: str = ""
+
+
+@dataclass
+class RunSummary:
+    dataset_group: str
+    execution_arn: str
+    region: str
+    resources: list[Line]
+    metrics: dict[str, dict[str, float]] = field(default_factory=dict)  # version ARN -> metric -> value
+    campaigns: list[str] = field(default_factory=list)
+
+
+# ----------------------------------------------------------------------------- helpers
+def subject(text: str) -> str:
+    ascii_text = text.encode("ascii", "replace").decode().replace("\n", " ").strip()
+    return ascii_text if len(ascii_text) <= SUBJECT_LIMIT else ascii_text[: SUBJECT_LIMIT - 3] + "..."
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    seconds = int(round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes:02d} min"
+    if minutes:
+        return f"{minutes} min {secs:02d} s"
+    return f"{secs} s"
+
+
+def seconds_between(start: Any, end: Any) -> float | None:
+    if isinstance(start, datetime) and isinstance(end, datetime):
+        return max(0.0, (end - start).total_seconds())
+    if isinstance(start, int | float) and isinstance(end, int | float):
+        return max(0.0, float(end) - float(start))
+    return None
+
+
+def execution_url(region: str, execution_arn: str) -> str:
+    return f"https://{region}.console.aws.amazon.com/states/home?region={region}#/v2/executions/details/{execution_arn}"
+
+
+def dataset_group_url(region: str, dataset_group_arn: str) -> str:
+    return f"https://{region}.console.aws.amazon.com/personalize/home?region={region}#{quote(dataset_group_arn)}/setup"
+
+
+def _resource_table(lines: list[Line]) -> list[str]:
+    out = []
+    for line in lines:
+        label = KIND_LABELS.get(line.kind, line.kind)
+        took = f", {duration(line.seconds)}" if line.seconds is not None and line.action != "reused" else ""
+        status = "" if line.status == "ACTIVE" else f", {line.status}"
+        note = f" - {line.note}" if line.note else ""
+        out.append(f"  {label:<19} {line.name} ({line.action}{took}{status}){note}")
+        out.append(f"  {'':<19} {line.arn}")
+    return out
+
+
+# ----------------------------------------------------------------------------- success
+def success_message(summary: RunSummary) -> tuple[str, str]:
+    created = sum(1 for line in summary.resources if line.action in ("created", "updated"))
+    reused = sum(1 for line in summary.resources if line.action == "reused")
+    campaigns = ", ".join(summary.campaigns) or "no campaign"
+    title = f"Personalize pipeline succeeded: {summary.dataset_group} -> {campaigns}"
+    body = [
+        f"The Amazon Personalize pipeline finished: {campaigns} {'is' if len(summary.campaigns) == 1 else 'are'} "
+        "ACTIVE and serving recommendations.",
+        f"{created} resource(s) created or updated, {reused} reused unchanged.",
+        "",
+        "Resources",
+        *_resource_table(summary.resources),
+    ]
+    for version_arn, values in summary.metrics.items():
+        body += ["", f"Offline metrics of {version_arn}"]
+        body += [f"  {name:<44} {value:.4f}" for name, value in sorted(values.items())]
+    timed = [line for line in summary.resources if line.seconds is not None and line.action != "reused"]
+    if timed:
+        body += ["", "Time spent by Personalize on each step"]
+        body += [f"  {KIND_LABELS.get(t.kind, t.kind) + ' ' + t.name:<60} {duration(t.seconds)}" for t in timed]
+    group_arn = next((line.arn for line in summary.resources if line.kind == "datasetGroup"), "")
+    body += [
+        "",
+        f"Execution: {summary.execution_arn}",
+        f"  {execution_url(summary.region, summary.execution_arn)}",
+    ]
+    if group_arn:
+        body += [f"Dataset group in the console: {dataset_group_url(summary.region, group_arn)}"]
+    return subject(title), "\n".join(body) + "\n"
+
+
+# ----------------------------------------------------------------------------- failure
+@dataclass
+class FailureContext:
+    state: str  # the state whose task failed, or "" when no task failed
+    error: str
+    cause: str  # plain words
+    touched: list[Line]
+
+
+def plain_cause(raw_cause: str | None) -> str:
+    """Lambda failures carry a JSON cause (errorMessage, errorType, stackTrace): keep the message."""
+    if not raw_cause:
+        return "no cause was recorded"
+    try:
+        parsed = json.loads(raw_cause)
+    except (TypeError, ValueError):
+        return raw_cause.strip()
+    if isinstance(parsed, dict) and parsed.get("errorMessage"):
+        return str(parsed["errorMessage"]).strip()
+    return raw_cause.strip()
+
+
+def failure_message(context: FailureContext, execution_arn: str, region: str, dataset_group: str) -> tuple[str, str]:
+    where = f" at {context.state}" if context.state else ""
+    title = f"Personalize pipeline FAILED{where}: {context.error}"
+    body = [
+        f"The Amazon Personalize pipeline for dataset group '{dataset_group or 'unknown'}' failed.",
+        "",
+        f"Failed state: {context.state or 'the state machine itself (no task failed)'}",
+        f"Error:        {context.error}",
+        "Cause:",
+        *[f"  {line}" for line in context.cause.splitlines()],
+        "",
+        "What to do",
+        f"  {NEXT_STEPS.get(context.error, DEFAULT_NEXT_STEP)}",
+        "",
+    ]
+    if context.touched:
+        body += ["Resources created or reused before the failure", *_resource_table(context.touched)]
+    else:
+        body += ["No Personalize resource was created or touched by this run."]
+    body += ["", f"Execution: {execution_arn}", f"  {execution_url(region, execution_arn)}"]
+    return subject(title), "\n".join(body) + "\n"
+
+
+def failure_context(failure: dict[str, Any], events: list[dict[str, Any]]) -> FailureContext:
+    """Find the failing state and the resources the run touched in the execution history.
+
+    The Catch only hands over Error and Cause; the history tells which state failed (possibly deep in a
+    Map iteration) and which tasks returned resources before that.
+    """
+    error = failure.get("Error", "States.Unknown")
+    by_id = {event["id"]: event for event in events}
+    state = ""
+    for event in reversed(events):
+        if event["type"] in ("TaskFailed", "LambdaFunctionFailed"):
+            details = event.get("taskFailedEventDetails") or event.get("lambdaFunctionFailedEventDetails") or {}
+            if details.get("error") == error:
+                state = _entered_state(event, by_id, events)
+                break
+    return FailureContext(
+        state=state, error=error, cause=plain_cause(failure.get("Cause")), touched=touched_resources(events)
+    )
+
+
+def _entered_state(event: dict[str, Any], by_id: dict[int, dict[str, Any]], events: list[dict[str, Any]]) -> str:
+    current: dict[str, Any] | None = event
+    while current is not None:
+        entered = current.get("stateEnteredEventDetails")
+        if entered and current["type"].endswith("StateEntered"):
+            return entered.get("name", "")
+        current = by_id.get(current.get("previousEventId", 0))
+    # previousEventId chains are not always complete: fall back to the last Task entered before it.
+    for candidate in reversed([e for e in events if e["id"] < event["id"]]):
+        if candidate["type"] == "TaskStateEntered":
+            return candidate["stateEnteredEventDetails"]["name"]
+    return ""
+
+
+def touched_resources(events: list[dict[str, Any]]) -> list[Line]:
+    """Poll records returned by successful tasks, latest state per ARN, in first-seen order."""
+    found: dict[str, Line] = {}
+    for event in events:
+        if event["type"] not in ("TaskSucceeded", "LambdaFunctionSucceeded"):
+            continue
+        details = event.get("taskSucceededEventDetails") or event.get("lambdaFunctionSucceededEventDetails") or {}
+        try:
+            output = json.loads(details.get("output") or "{}")
+        except ValueError:
+            continue
+        payload = output.get("Payload", output) if isinstance(output, dict) else None
+        if not isinstance(payload, dict) or not {"kind", "arn", "name", "action"} <= payload.keys():
+            continue
+        previous = found.get(payload["arn"])
+        action = previous.action if previous else payload["action"]
+        found[payload["arn"]] = Line(
+            payload["kind"], payload["name"], payload["arn"], action, payload.get("status", "")
+        )
+        schema_arn = (payload.get("details") or {}).get("schemaArn")
+        if schema_arn and schema_arn not in found:
+            schema = payload["details"]
+            found[schema_arn] = Line("schema", schema.get("schemaName", ""), schema_arn, schema.get("schemaAction", ""))
+    return list(found.values())

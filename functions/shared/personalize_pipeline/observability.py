@@ -1,0 +1,34 @@
+"""Powertools Logger, Tracer and Metrics shared by every handler.
+
+``instrumented`` stacks them in the order the Powertools docs recommend and tags every log line with
+the Step Functions execution name, so one run's logs can be read across all functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+def instrumented(handler: Handler) -> Handler:
+    """Wrap a Lambda handler with logging context, tracing and metrics flushing."""
+
+    @logger.inject_lambda_context(clear_state=True)
+    @tracer.capture_lambda_handler
+    @metrics.log_metrics(raise_on_empty_metrics=False)
+    def wrapper(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        execution = event.get("executionName") or (event.get("resource") or {}).get("execution")
+        if execution:
+            logger.append_keys(execution=execution)
+        return handler(event, context)
+
+    wrapper.__wrapped__ = handler  # type: ignore[attr-defined]
+    return wrapper
