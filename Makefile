@@ -1,0 +1,57 @@
+# One entry point for people and CI. Every target builds its own virtualenv from the pinned
+# requirements-dev.txt, so nothing depends on what happens to be installed on the machine.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+# Offline by construction: fake credentials, no instance metadata, no SAM telemetry.
+export AWS_ACCESS_KEY_ID ?= testing
+export AWS_SECRET_ACCESS_KEY ?= testing
+export AWS_SESSION_TOKEN ?= testing
+export AWS_DEFAULT_REGION ?= us-east-1
+export AWS_EC2_METADATA_DISABLED := true
+export SAM_CLI_TELEMETRY := 0
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help venv demo test lint format bench deploy clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-8s %s\n", $$1, $$2}'
+
+$(STAMP): requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(STAMP)
+
+venv: $(STAMP) ## Create .venv from the pinned requirements-dev.txt
+
+demo: $(STAMP) ## Run the whole pipeline offline on example/ (simulated realistic timeline)
+	$(BIN)/python -m local run --timeline realistic
+
+test: $(STAMP) lint ## Lint, then run every test (unit, contract, local cloud, end to end)
+	$(BIN)/python -m pytest -n 2 -q
+
+lint: $(STAMP) ## ruff, cfn-lint on template.yaml, statelint on the ASL, example data freshness
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/cfn-lint template.yaml
+	$(BIN)/statelint statemachine/pipeline.asl.json
+	$(BIN)/python example/generate_data.py --check
+
+format: $(STAMP) ## Apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: $(STAMP) ## Print the local-cloud benchmarks (ratios measured in one run)
+	$(BIN)/python -m local.bench
+
+deploy: ## sam build && sam deploy --guided (needs the AWS SAM CLI, python3.13 and AWS credentials)
+	sam build
+	sam deploy --guided
+
+clean: ## Remove the virtualenv and build outputs
+	rm -rf $(VENV) .aws-sam build .pytest_cache .ruff_cache
