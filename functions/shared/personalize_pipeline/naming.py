@@ -1,0 +1,92 @@
+"""Names the pipeline derives for the resources it creates.
+
+Personalize names are account-wide and mostly immutable, so derived names carry a short content hash:
+the same params and data always give the same names (a re-run finds and reuses what exists instead of
+creating duplicates), and any change that needs a new resource gives a new name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+#: Every Personalize resource name: ``Name`` shape of the service model (min 1, max 63).
+NAME_MAX_LENGTH = 63
+NAME_PATTERN = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9\-_]*")
+
+# When a base name has to be cut, a digest of the whole base replaces its tail, so two long bases that
+# share their first characters still give different names.
+_BASE_DIGEST_LENGTH = 6
+
+
+def canonical_json(value: Any) -> str:
+    """The one serialisation hashed and sent to Personalize: key order and spacing never matter."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def sha256_hex(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def is_valid_name(name: object) -> bool:
+    """True if ``name`` is accepted as a Personalize resource name."""
+    return isinstance(name, str) and 0 < len(name) <= NAME_MAX_LENGTH and NAME_PATTERN.fullmatch(name) is not None
+
+
+def fit_name(base: str, suffix: str) -> str:
+    """``<base>-<suffix>``, cut to 63 characters without touching the suffix.
+
+    The suffix holds the hash that makes the name content-addressed, so it is kept whole; a base too long
+    for the remaining room is truncated and ends with a digest of the full base, which keeps names
+    derived from different long bases distinct.
+    """
+    if not is_valid_name(base):
+        raise ValueError(f"not a valid base name: {base!r}")
+    if not suffix or NAME_PATTERN.fullmatch("a" + suffix) is None:
+        raise ValueError(f"not a valid name suffix: {suffix!r}")
+    room = NAME_MAX_LENGTH - len(suffix) - 1
+    if room < _BASE_DIGEST_LENGTH + 2:
+        raise ValueError(f"name suffix too long: {suffix!r}")
+    if len(base) > room:
+        base = base[: room - _BASE_DIGEST_LENGTH - 1] + "-" + sha256_hex(base)[:_BASE_DIGEST_LENGTH]
+    return f"{base}-{suffix}"
+
+
+def schema_name(dataset_group_name: str, dataset_type: str, schema_json: str) -> str:
+    """``<datasetGroup>-<type>-<8 hex of the schema>``: a changed schema gets a new schema resource.
+
+    ``schema_json`` is the canonical JSON sent to CreateSchema (see :func:`canonical_json`).
+    """
+    return fit_name(dataset_group_name, f"{dataset_type.lower()}-{sha256_hex(schema_json)[:8]}")
+
+
+def import_job_name(dataset_group_name: str, dataset_type: str, fingerprint: str) -> str:
+    """``<datasetGroup>-<type>-<12 hex of the data fingerprint>``.
+
+    Content-addressed on purpose: uploading the same params and data again finds the finished job and
+    imports nothing; new or changed CSV files give a new job.
+    """
+    return fit_name(dataset_group_name, f"{dataset_type.lower()}-{fingerprint[:12]}")
+
+
+def solution_version_name(
+    solution: Mapping[str, Any],
+    datasets: Sequence[tuple[str, str]],
+    training_mode: str | None,
+) -> str:
+    """``<solution>-<12 hex>`` over what a trained model depends on.
+
+    The hash covers the normalised CreateSolution request (without ``tags``: re-tagging must not pay
+    for a retraining), each dataset's ``(schema name, data fingerprint)`` in plan order, and the
+    training mode (absent means the API default, FULL). Same config and data, same name: a re-run
+    reuses the trained version instead of training again.
+    """
+    material = {
+        "solution": {key: value for key, value in solution.items() if key != "tags"},
+        "datasets": [[name, fingerprint] for name, fingerprint in datasets],
+        "trainingMode": training_mode or "FULL",
+    }
+    return fit_name(str(solution["name"]), sha256_hex(canonical_json(material))[:12])

@@ -1,0 +1,118 @@
+"""Derived resource names (personalize_pipeline.naming): valid, deterministic, content-addressed."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from personalize_pipeline.naming import (
+    NAME_MAX_LENGTH,
+    canonical_json,
+    fit_name,
+    import_job_name,
+    is_valid_name,
+    schema_name,
+    sha256_hex,
+    solution_version_name,
+)
+
+FINGERPRINT = hashlib.sha256(b"data").hexdigest()
+SOLUTION = {"name": "Solution", "recipeArn": "arn:aws:personalize:::recipe/aws-user-personalization-v2"}
+DATASETS = [("g-interactions-0123abcd", FINGERPRINT)]
+
+
+def test_canonical_json_key_order_and_spacing_never_matter():
+    # GIVEN one object written two ways WHEN serialised THEN the text is identical and compact
+    assert canonical_json({"b": 1, "a": [1, {"d": 2, "c": 3}]}) == canonical_json({"a": [1, {"c": 3, "d": 2}], "b": 1})
+    assert canonical_json({"b": 1, "a": "x"}) == '{"a":"x","b":1}'
+
+
+def test_schema_name_short_group_reads_group_type_and_hash():
+    # GIVEN a schema text WHEN its name is derived THEN it is <group>-<type>-<8 hex of the schema>
+    text = canonical_json({"type": "record"})
+    assert schema_name("DatasetGroup", "Users", text) == f"DatasetGroup-users-{sha256_hex(text)[:8]}"
+
+
+def test_schema_name_changes_with_schema_and_with_group():
+    # GIVEN two schemas and two groups WHEN names are derived THEN every pair differs
+    one, two = canonical_json({"v": 1}), canonical_json({"v": 2})
+    names = {schema_name("g1", "Users", one), schema_name("g1", "Users", two), schema_name("g2", "Users", one)}
+    assert len(names) == 3
+
+
+def test_import_job_name_uses_twelve_hex_of_the_fingerprint():
+    # GIVEN a folder fingerprint WHEN the job name is derived THEN it is content-addressed
+    assert import_job_name("retail-demo", "Interactions", FINGERPRINT) == f"retail-demo-interactions-{FINGERPRINT[:12]}"
+
+
+@pytest.mark.parametrize("length", [1, 30, 37, 38, 50, 62, 63])
+def test_fit_name_any_base_length_gives_valid_name_with_suffix_intact(length):
+    # GIVEN a valid base of any length up to the maximum
+    base = ("a-" * 40)[:length].rstrip("-") or "a"
+    # WHEN a 25-character suffix is added
+    name = fit_name(base, "interactions-0123456789ab")
+    # THEN the name is valid, at most 63 characters, and ends with the whole suffix
+    assert is_valid_name(name) and len(name) <= NAME_MAX_LENGTH
+    assert name.endswith("-interactions-0123456789ab")
+
+
+def test_fit_name_long_bases_sharing_a_prefix_stay_distinct():
+    # GIVEN two 63-character group names differing only in their last character
+    first, second = "g" * 62 + "1", "g" * 62 + "2"
+    # WHEN names are derived with the same suffix
+    names = {fit_name(first, "users-0123abcd"), fit_name(second, "users-0123abcd")}
+    # THEN they differ (a digest of the full base replaces the cut tail) and both are valid
+    assert len(names) == 2
+    assert all(is_valid_name(n) and len(n) == NAME_MAX_LENGTH for n in names)
+
+
+@pytest.mark.parametrize(
+    ("base", "suffix"), [("-bad", "x"), ("", "x"), ("ok", ""), ("ok", "has space"), ("ok", "x" * 60)]
+)
+def test_fit_name_invalid_input_raises_value_error(base, suffix):
+    # GIVEN an invalid base or suffix WHEN fitted THEN ValueError: derived names are never invalid
+    with pytest.raises(ValueError):
+        fit_name(base, suffix)
+
+
+def test_solution_version_name_same_inputs_same_name():
+    # GIVEN the same solution, data and training mode WHEN named twice THEN the names match (no retraining)
+    assert solution_version_name(SOLUTION, DATASETS, None) == solution_version_name(
+        dict(SOLUTION), list(DATASETS), None
+    )
+
+
+def test_solution_version_name_default_training_mode_equals_full():
+    # GIVEN no training mode and an explicit FULL WHEN named THEN same name (FULL is the API default)
+    assert solution_version_name(SOLUTION, DATASETS, None) == solution_version_name(SOLUTION, DATASETS, "FULL")
+
+
+def test_solution_version_name_tags_do_not_force_retraining():
+    # GIVEN the solution with extra tags WHEN named THEN the name is unchanged
+    tagged = {**SOLUTION, "tags": [{"tagKey": "team", "tagValue": "recs"}]}
+    assert solution_version_name(tagged, DATASETS, None) == solution_version_name(SOLUTION, DATASETS, None)
+
+
+@pytest.mark.parametrize(
+    ("solution", "datasets", "mode"),
+    [
+        ({**SOLUTION, "performHPO": True}, DATASETS, None),
+        (SOLUTION, [("g-interactions-0123abcd", hashlib.sha256(b"new data").hexdigest())], None),
+        (SOLUTION, [("g-interactions-ffffffff", FINGERPRINT)], None),
+        (SOLUTION, [*DATASETS, ("g-users-01234567", FINGERPRINT)], None),
+        (SOLUTION, DATASETS, "UPDATE"),
+    ],
+    ids=["config", "data", "schema", "dataset-added", "training-mode"],
+)
+def test_solution_version_name_any_training_input_change_gives_new_name(solution, datasets, mode):
+    # GIVEN a change to something the model depends on WHEN named THEN the name differs
+    name = solution_version_name(solution, datasets, mode)
+    assert name != solution_version_name(SOLUTION, DATASETS, None)
+    assert name.startswith("Solution-") and is_valid_name(name)
+
+
+def test_solution_version_name_long_solution_name_stays_valid():
+    # GIVEN a 63-character solution name WHEN the version is named THEN it fits, hash suffix intact
+    name = solution_version_name({"name": "s" * 63}, DATASETS, None)
+    assert is_valid_name(name) and len(name) == NAME_MAX_LENGTH
