@@ -1,0 +1,531 @@
+"""params.json: validate everything, then turn it into the plan every later step reads.
+
+Validation runs before any Personalize resource exists and collects every problem at once, each with
+its JSON path or S3 key: a user fixing params.json should need one round trip, not one per mistake.
+The plan is the normalised form (types in canonical case, derived names, defaults the pipeline
+chooses), so handlers never re-interpret the user's file.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from personalize_pipeline.data_files import DATASET_FOLDERS, CsvObject, DataListing, folder_fingerprint, parse_header
+from personalize_pipeline.errors import InvalidParameters
+from personalize_pipeline.naming import canonical_json, import_job_name, schema_name, solution_version_name
+from personalize_pipeline.request_shapes import (
+    CAMPAIGN,
+    DATASET,
+    DATASET_GROUP,
+    DATASET_IMPORT_JOB,
+    SCHEMA,
+    SOLUTION,
+    SOLUTION_VERSION,
+    check_member,
+    check_request,
+    closest,
+    did_you_mean,
+    join_path,
+    show,
+    unknown_key_problem,
+    user_members,
+    with_hint,
+)
+from personalize_pipeline.schemas import NUMERIC_TYPES, check_schema, schema_fields
+
+TOP_LEVEL_KEYS: tuple[str, ...] = ("datasetGroup", "datasets", "solution", "solutionVersion", "campaign")
+REQUIRED_SECTIONS: tuple[str, ...] = ("datasetGroup", "datasets", "solution", "campaign")
+
+#: Dataset keys, matched case-insensitively -> canonical type (also the S3 folder name).
+DATASET_TYPES: Mapping[str, str] = {folder.lower(): folder for folder in DATASET_FOLDERS}
+UNSUPPORTED_DATASET_TYPES: Mapping[str, str] = {"actions": "Actions", "action_interactions": "Action_Interactions"}
+
+# Recipe facts (personalize-facts.md section 7, CreateSolution/CreateSolutionVersion model docs). Unknown
+# recipes pass: new ones appear without notice, and CreateSolution checks the ARN itself.
+_RECIPE_ARN = re.compile(r"arn:aws[a-z-]*:personalize:::recipe/(?P<name>[A-Za-z0-9_\-]+)")
+_RETIRED_RECIPES = frozenset({"aws-hrnn", "aws-hrnn-metadata", "aws-hrnn-coldstart"})
+_BATCH_SEGMENT_ONLY_RECIPES = frozenset({"aws-item-affinity", "aws-item-attribute-affinity"})
+_ITEMS_REQUIRED_RECIPES = frozenset({"aws-semantic-similarity", "aws-item-attribute-affinity"})
+_ACTIONS_REQUIRED_RECIPES = frozenset({"aws-next-best-action"})
+_UPDATE_TRAINING_RECIPES = frozenset({"aws-user-personalization", "aws-hrnn-coldstart"})
+_INCREMENTAL_UPDATE_RECIPES = frozenset({"aws-semantic-similarity"})
+_RATE = re.compile(r"rate\((\d+) days?\)")
+
+
+def build_plan(
+    params: dict[str, Any] | str | bytes,
+    *,
+    bucket: str,
+    key: str,
+    version_id: str | None,
+    data: DataListing,
+) -> dict[str, Any]:
+    """Validate params.json and the bucket's data; return the normalised plan.
+
+    ``params`` is the parsed document or the raw object body. Raises :class:`InvalidParameters` with
+    every problem found. Pure: no AWS call, so a bad upload can never create anything.
+    """
+    validation = _Validation(bucket=bucket, key=key, data=data)
+    document = validation.parse(params)
+    if document is not None:
+        validation.check(document)
+    if validation.problems or document is None:
+        raise InvalidParameters(validation.problems)
+    return validation.plan(document, version_id)
+
+
+class _DuplicateKeys(dict):
+    """A JSON object that remembers the keys it saw twice (``json`` silently keeps the last)."""
+
+    duplicates: list[str]
+
+
+def _object_pairs(pairs: list[tuple[str, Any]]) -> _DuplicateKeys:
+    result = _DuplicateKeys()
+    result.duplicates = []
+    for key, value in pairs:
+        if key in result and key not in result.duplicates:
+            result.duplicates.append(key)
+        result[key] = value
+    return result
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _duplicate_problems(value: Any, path: str) -> list[str]:
+    problems: list[str] = []
+    if isinstance(value, dict):
+        for key in getattr(value, "duplicates", []):
+            problems.append(f"{join_path(path, key)}: duplicate key; JSON keeps only the last one, remove the others")
+        for key, item in value.items():
+            problems.extend(_duplicate_problems(item, join_path(path, key)))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            problems.extend(_duplicate_problems(item, f"{path}[{i}]"))
+    return problems
+
+
+class _Validation:
+    def __init__(self, *, bucket: str, key: str, data: DataListing) -> None:
+        self.bucket = bucket
+        self.key = key
+        self.data = data
+        self.source = f"s3://{bucket}/{key}"
+        self.problems: list[str] = []
+        #: canonical dataset type -> (key as written, section)
+        self.datasets: dict[str, tuple[str, Any]] = {}
+        #: False when ``datasets`` is missing or not an object: no folder is then "undeclared".
+        self.datasets_declared = False
+        #: Types an unknown dataset key probably meant ("Userz"): their folders are not "undeclared" either.
+        self.suggested_types: set[str] = set()
+
+    # -- parsing ------------------------------------------------------------------------------------
+
+    def parse(self, params: dict[str, Any] | str | bytes) -> dict[str, Any] | None:
+        if isinstance(params, dict):
+            document: Any = json.loads(json.dumps(params), object_pairs_hook=_object_pairs)
+        else:
+            if isinstance(params, bytes | bytearray):
+                try:
+                    text = bytes(params).decode("utf-8-sig")
+                except UnicodeDecodeError as error:
+                    self.problems.append(
+                        f"{self.source}: not UTF-8 text (invalid byte at offset {error.start}); save it as UTF-8"
+                    )
+                    return None
+            else:
+                text = params.removeprefix("\ufeff")
+            if not text.strip():
+                self.problems.append(f"{self.source}: the file is empty; expected a JSON object")
+                return None
+            try:
+                document = json.loads(text, object_pairs_hook=_object_pairs, parse_constant=_reject_constant)
+            except json.JSONDecodeError as error:
+                self.problems.append(
+                    f"{self.source} line {error.lineno} column {error.colno}: invalid JSON: {error.msg}"
+                )
+                return None
+            except ValueError as error:
+                self.problems.append(f"{self.source}: invalid JSON: {error}")
+                return None
+        if not isinstance(document, dict):
+            self.problems.append(
+                f"{self.source}: expected a JSON object {{...}} at the top level, got {show(document)}"
+            )
+            return None
+        self.problems.extend(_duplicate_problems(document, ""))
+        return document
+
+    # -- checks ---------------------------------------------------------------------------------------
+
+    def check(self, document: dict[str, Any]) -> None:
+        unknown = [key for key in document if key not in TOP_LEVEL_KEYS]
+        for key in unknown:
+            self.problems.append(unknown_key_problem("", key, TOP_LEVEL_KEYS))
+        meant = {closest(key, TOP_LEVEL_KEYS) for key in unknown}
+        for section in REQUIRED_SECTIONS:
+            # "campain" for "campaign" is one mistake: its unknown-key problem already says so.
+            if section not in document and section not in meant:
+                self.problems.append(f"{section}: required section is missing")
+
+        if "datasetGroup" in document:
+            self._check_dataset_group(document["datasetGroup"])
+        if "datasets" in document:
+            self._check_datasets(document["datasets"])
+        if "solution" in document:
+            self.problems.extend(check_request(SOLUTION, document["solution"], "solution"))
+            if isinstance(document["solution"], dict):
+                self._check_solution(document["solution"])
+        if "solutionVersion" in document:
+            version = document["solutionVersion"]
+            self.problems.extend(check_request(SOLUTION_VERSION, version, "solutionVersion"))
+            if isinstance(version, dict) and isinstance(document.get("solution"), dict):
+                self._check_training_mode(version, document["solution"])
+        if "campaign" in document:
+            self.problems.extend(check_request(CAMPAIGN, document["campaign"], "campaign"))
+        self._check_data()
+
+    def _check_dataset_group(self, section: Any) -> None:
+        self.problems.extend(check_request(DATASET_GROUP, section, "datasetGroup"))
+        if isinstance(section, dict) and "roleArn" in section and "kmsKeyArn" not in section:
+            self.problems.append("datasetGroup.roleArn: only used to access a KMS key; add kmsKeyArn or remove roleArn")
+
+    def _check_datasets(self, section: Any) -> None:
+        if not isinstance(section, dict):
+            self.problems.append(f"datasets: expected an object keyed by dataset type, got {show(section)}")
+            return
+        self.datasets_declared = True
+        for written, value in section.items():
+            path = join_path("datasets", written)
+            lowered = written.lower()
+            if lowered in DATASET_TYPES:
+                canonical = DATASET_TYPES[lowered]
+                if canonical in self.datasets:
+                    first = join_path("datasets", self.datasets[canonical][0])
+                    self.problems.append(f"{path}: duplicate of {first} (dataset types are matched regardless of case)")
+                else:
+                    self.datasets[canonical] = (written, value)
+            elif lowered in UNSUPPORTED_DATASET_TYPES:
+                self.problems.append(
+                    f"{path}: {UNSUPPORTED_DATASET_TYPES[lowered]} datasets are not supported by this pipeline yet; "
+                    "remove it (supported: Interactions, Users, Items)"
+                )
+            else:
+                match = closest(written, DATASET_FOLDERS)
+                if match:
+                    self.suggested_types.add(match)
+                self.problems.append(
+                    with_hint(f"{path}: unknown dataset type", did_you_mean(written, DATASET_FOLDERS))
+                    + " (dataset keys are the dataset types: Interactions, Users, Items)"
+                )
+        if "Interactions" not in self.datasets and "Interactions" not in self.suggested_types:
+            self.problems.append(
+                "datasets.Interactions: required but missing; every dataset group needs an Interactions dataset"
+            )
+
+        schema_names: dict[str, str] = {}
+        for dataset_type, (written, value) in self.datasets.items():
+            path = join_path("datasets", written)
+            self.problems.extend(check_request(DATASET, value, path))
+            if not isinstance(value, dict):
+                continue
+            if "schema" in value:
+                self.problems.extend(check_schema(value["schema"], dataset_type, join_path(path, "schema")))
+            else:
+                self.problems.append(f"{join_path(path, 'schema')}: required but missing (the dataset's Avro schema)")
+            if "schemaName" in value:
+                name_path = join_path(path, "schemaName")
+                self.problems.extend(check_member(SCHEMA, "name", value["schemaName"], name_path))
+                if isinstance(value["schemaName"], str):
+                    if value["schemaName"] in schema_names:
+                        self.problems.append(
+                            f"{name_path}: {show(value['schemaName'])} is also the schema name of "
+                            f"{schema_names[value['schemaName']]}; each dataset needs its own schema"
+                        )
+                    schema_names.setdefault(value["schemaName"], path)
+            if "datasetImportJob" in value:
+                job_path = join_path(path, "datasetImportJob")
+                self.problems.extend(check_request(DATASET_IMPORT_JOB, value["datasetImportJob"], job_path))
+
+    def _fields(self, dataset_type: str) -> dict[str, str | None] | None:
+        """Field name -> base type of a declared dataset's schema, or None if it is not declared."""
+        if dataset_type not in self.datasets:
+            return None
+        section = self.datasets[dataset_type][1]
+        return schema_fields(section.get("schema")) if isinstance(section, dict) else {}
+
+    def _check_solution(self, solution: dict[str, Any]) -> None:
+        auto_ml = solution.get("performAutoML") is True
+        recipe_arn = solution.get("recipeArn")
+        recipe = None
+        if isinstance(recipe_arn, str) and (match := _RECIPE_ARN.fullmatch(recipe_arn)):
+            recipe = match["name"]
+        if auto_ml and recipe_arn is not None:
+            self.problems.append("solution.recipeArn: omit it when performAutoML is true (AutoML chooses the recipe)")
+        if not auto_ml and recipe_arn is None:
+            self.problems.append(
+                "solution.recipeArn: required unless performAutoML is true, e.g. "
+                '"arn:aws:personalize:::recipe/aws-user-personalization-v2"'
+            )
+        if recipe in _RETIRED_RECIPES:
+            self.problems.append(
+                f"solution.recipeArn: recipe {recipe} is no longer available; use aws-user-personalization-v2"
+            )
+        if recipe in _BATCH_SEGMENT_ONLY_RECIPES:
+            self.problems.append(
+                f"solution.recipeArn: recipe {recipe} only serves batch segment jobs, but this pipeline deploys a "
+                "campaign; choose a real-time recipe"
+            )
+        if recipe in _ACTIONS_REQUIRED_RECIPES:
+            self.problems.append(
+                f"solution.recipeArn: recipe {recipe} needs an Actions dataset, which this pipeline does not "
+                "support yet"
+            )
+        if recipe in _ITEMS_REQUIRED_RECIPES and "Items" not in self.datasets:
+            self.problems.append(f"solution.recipeArn: recipe {recipe} needs an Items dataset; declare datasets.Items")
+        wrong_recipe = auto_ml or (recipe is not None and recipe not in _INCREMENTAL_UPDATE_RECIPES)
+        if solution.get("performIncrementalUpdate") is True and wrong_recipe:
+            self.problems.append(
+                "solution.performIncrementalUpdate: only supported with the aws-semantic-similarity recipe"
+            )
+
+        interactions = self._fields("Interactions") or {}
+        if isinstance(solution.get("eventType"), str) and "EVENT_TYPE" not in interactions:
+            self.problems.append(
+                "solution.eventType: trains on one event type, but the Interactions schema has no EVENT_TYPE field"
+            )
+
+        config = solution.get("solutionConfig")
+        if not isinstance(config, dict):
+            return
+        if "eventValueThreshold" in config and "EVENT_VALUE" not in interactions:
+            self.problems.append(
+                "solution.solutionConfig.eventValueThreshold: needs an EVENT_VALUE field in the Interactions schema"
+            )
+        events = config.get("eventsConfig")
+        if isinstance(events, dict) and events.get("eventParametersList") and "EVENT_TYPE" not in interactions:
+            self.problems.append(
+                "solution.solutionConfig.eventsConfig: weighs event types, but the Interactions schema has no "
+                "EVENT_TYPE field"
+            )
+        hpo = config.get("hpoConfig")
+        if isinstance(hpo, dict) and "hpoObjective" in hpo:
+            self.problems.append(
+                "solution.solutionConfig.hpoConfig.hpoObjective: Personalize does not support configuring the HPO "
+                "objective; remove it"
+            )
+        auto_training = config.get("autoTrainingConfig")
+        if auto_training is not None and solution.get("performAutoTraining") is not True:
+            self.problems.append(
+                "solution.solutionConfig.autoTrainingConfig: only used with automatic training, which the "
+                'pipeline turns off unless asked; set "performAutoTraining": true or remove it'
+            )
+        if isinstance(auto_training, dict) and isinstance(auto_training.get("schedulingExpression"), str):
+            rate = _RATE.fullmatch(auto_training["schedulingExpression"])
+            if rate and not 1 <= int(rate[1]) <= 30:
+                self.problems.append(
+                    "solution.solutionConfig.autoTrainingConfig.schedulingExpression: "
+                    f"{show(auto_training['schedulingExpression'])} is out of range; use 1 to 30 days"
+                )
+        self._check_training_columns(config.get("trainingDataConfig"))
+        self._check_objective(config.get("optimizationObjective"))
+
+    def _check_training_columns(self, training: Any) -> None:
+        if not isinstance(training, dict):
+            return
+        for member in ("excludedDatasetColumns", "includedDatasetColumns"):
+            columns_by_type = training.get(member)
+            if not isinstance(columns_by_type, dict):
+                continue
+            base = f"solution.solutionConfig.trainingDataConfig.{member}"
+            for written, columns in columns_by_type.items():
+                dataset_type = DATASET_TYPES.get(written.lower()) if isinstance(written, str) else None
+                fields = self._fields(dataset_type) if dataset_type else None
+                if fields is None:
+                    declared = ", ".join(self.datasets) or "none"
+                    self.problems.append(
+                        f"{join_path(base, written)}: no such dataset in params.json (declared: {declared})"
+                    )
+                    continue
+                if not isinstance(columns, list) or not fields:
+                    continue
+                for i, column in enumerate(columns):
+                    if isinstance(column, str) and column not in fields:
+                        message = f"{join_path(base, written)}[{i}]: {column} is not a field of the {dataset_type}"
+                        self.problems.append(with_hint(f"{message} schema", did_you_mean(column, fields)))
+
+    def _check_objective(self, objective: Any) -> None:
+        if not isinstance(objective, dict) or not isinstance(objective.get("itemAttribute"), str):
+            return
+        path = "solution.solutionConfig.optimizationObjective.itemAttribute"
+        attribute = objective["itemAttribute"]
+        items = self._fields("Items")
+        if items is None:
+            self.problems.append(f"{path}: names a numeric column of the Items dataset; declare datasets.Items")
+        elif items and attribute not in items:
+            self.problems.append(
+                with_hint(f"{path}: {attribute} is not a field of the Items schema", did_you_mean(attribute, items))
+            )
+        elif items and items[attribute] not in NUMERIC_TYPES:
+            self.problems.append(f'{path}: {attribute} must be a numeric field, but it is "{items[attribute]}"')
+
+    def _check_training_mode(self, version: dict[str, Any], solution: dict[str, Any]) -> None:
+        if version.get("trainingMode") != "UPDATE":
+            return
+        recipe_arn = solution.get("recipeArn")
+        match = _RECIPE_ARN.fullmatch(recipe_arn) if isinstance(recipe_arn, str) else None
+        if solution.get("performAutoML") is True or (match and match["name"] not in _UPDATE_TRAINING_RECIPES):
+            self.problems.append(
+                "solutionVersion.trainingMode: UPDATE only works with the aws-user-personalization recipe; "
+                "use FULL (the default)"
+            )
+
+    # -- data -------------------------------------------------------------------------------------------
+
+    def _check_data(self) -> None:
+        for folder in DATASET_FOLDERS:
+            objects = self.data.csv_objects(folder)
+            uri = f"s3://{self.bucket}/{folder}/"
+            if folder not in self.datasets:
+                if objects and self.datasets_declared and folder not in self.suggested_types:
+                    count = f"{len(objects)} CSV file{'s' if len(objects) != 1 else ''}"
+                    self.problems.append(
+                        f"{uri}: holds {count} but params.json declares no {folder} dataset; add datasets.{folder} "
+                        "or delete the files (they would be silently ignored)"
+                    )
+                continue
+            written, section = self.datasets[folder]
+            direct = _direct_objects(folder, objects)
+            if not direct:
+                message = (
+                    f"{uri}: no CSV file for the dataset declared at {join_path('datasets', written)}; "
+                    f"upload its data as .csv files directly in {folder}/"
+                )
+                variants = [f for f in self.data.top_level_folders if f.lower() == folder.lower() and f != folder]
+                if variants:
+                    message += f" (found {variants[0]}/: S3 keys are case-sensitive, rename it to {folder}/)"
+                self.problems.append(message)
+            for obj in objects:
+                if obj not in direct:
+                    self.problems.append(
+                        f"s3://{self.bucket}/{obj.key}: Personalize imports only the files directly in {uri}, "
+                        "not in sub-folders; move it up"
+                    )
+            fields = list(schema_fields(section.get("schema"))) if isinstance(section, dict) else []
+            for obj in direct:
+                problem = self._header_problem(obj, fields)
+                if problem:
+                    self.problems.append(problem)
+        for key in self.data.root_csv_keys:
+            self.problems.append(
+                f"s3://{self.bucket}/{key}: CSV files at the bucket root are never imported; move it into "
+                "Interactions/, Users/ or Items/"
+            )
+
+    def _header_problem(self, obj: CsvObject, fields: list[str]) -> str | None:
+        location = f"s3://{self.bucket}/{obj.key} line 1"
+        if obj.header_error:
+            return f"{location}: {obj.header_error}"
+        if not fields:
+            return None  # the schema is broken; its own problems say how
+        expected = ", ".join(fields)
+        if obj.header is None:
+            return f"s3://{self.bucket}/{obj.key}: the file is empty; it needs a header line ({expected}) and data"
+        if not obj.header.strip():
+            return f"{location}: the header line is empty; expected the column names {expected}"
+        columns = parse_header(obj.header)
+        if len(columns) == 1 and len(fields) > 1 and any(sep in columns[0] for sep in ";\t|"):
+            return f"{location}: columns must be separated by commas, got {show(columns[0])}"
+        parts: list[str] = []
+        quoted = [c for c in columns if len(c) >= 2 and c[0] == c[-1] == '"']
+        if quoted:
+            parts.append(f"column names must not be quoted: {', '.join(quoted)}")
+        columns = [c[1:-1] if c in quoted else c for c in columns]
+        empty = [str(i + 1) for i, c in enumerate(columns) if not c]
+        if empty:
+            parts.append(f"empty column name at position {', '.join(empty)}")
+        counts = {c: columns.count(c) for c in columns if c}
+        duplicates = [c for c, n in counts.items() if n > 1]
+        if duplicates:
+            parts.append(_plural("duplicate column", duplicates))
+        missing = [f for f in fields if f not in counts]
+        unknown = [c for c in counts if c not in fields]
+        if missing:
+            parts.append(_plural("missing column", missing))
+        if unknown:
+            parts.append(_plural("unknown column", unknown))
+        return f"{location}: {'; '.join(parts)}" if parts else None
+
+    # -- plan -------------------------------------------------------------------------------------------
+
+    def plan(self, document: dict[str, Any], version_id: str | None) -> dict[str, Any]:
+        document = json.loads(json.dumps(document))  # plain dicts, nothing shared with the input
+        group = document["datasetGroup"]
+        group_name = group["name"]
+        sections = {folder: document["datasets"][written] for folder, (written, _) in self.datasets.items()}
+
+        datasets = []
+        for folder in DATASET_FOLDERS:
+            if folder not in sections:
+                continue
+            section = sections[folder]
+            schema_json = canonical_json(section["schema"])
+            schema = {"name": section.get("schemaName") or schema_name(group_name, folder, schema_json)}
+            schema["schema"] = schema_json
+            if "domain" in group:
+                schema["domain"] = group["domain"]
+            dataset = {"name": section["name"], "datasetType": folder}
+            dataset.update(user_members(DATASET, section, exclude=("name",)))
+            fingerprint = folder_fingerprint(_direct_objects(folder, self.data.csv_objects(folder)))
+            job = {
+                "jobName": import_job_name(group_name, folder, fingerprint),
+                "dataSource": {"dataLocation": f"s3://{self.bucket}/{folder}/"},
+            }
+            job.update(user_members(DATASET_IMPORT_JOB, section.get("datasetImportJob") or {}))
+            datasets.append(
+                {
+                    "datasetType": folder.upper(),
+                    "folder": folder,
+                    "schema": schema,
+                    "dataset": dataset,
+                    "datasetImportJob": job,
+                    "fingerprint": fingerprint,
+                }
+            )
+
+        solution = user_members(SOLUTION, document["solution"])
+        # The API defaults to weekly automatic training: a bill nobody asked for; the pipeline trains itself.
+        solution.setdefault("performAutoTraining", False)
+        version_options = user_members(SOLUTION_VERSION, document.get("solutionVersion") or {})
+        version_name = solution_version_name(
+            solution,
+            [(d["schema"]["name"], d["fingerprint"]) for d in datasets],
+            version_options.get("trainingMode"),
+        )
+        return {
+            "source": {"bucket": self.bucket, "key": self.key, "versionId": version_id},
+            "datasetGroup": user_members(DATASET_GROUP, group),
+            "datasets": datasets,
+            "solutions": [
+                {
+                    "solution": solution,
+                    "solutionVersion": {"name": version_name, **version_options},
+                    "campaigns": [user_members(CAMPAIGN, document["campaign"])],
+                }
+            ],
+        }
+
+
+def _direct_objects(folder: str, objects: list[CsvObject]) -> list[CsvObject]:
+    """The CSVs an import of ``s3://bucket/<folder>/`` reads: those not in a sub-folder."""
+    prefix = f"{folder}/"
+    return [obj for obj in objects if obj.key.startswith(prefix) and "/" not in obj.key[len(prefix) :]]
+
+
+def _plural(noun: str, names: list[str]) -> str:
+    return f"{noun}{'s' if len(names) > 1 else ''} {', '.join(names)}"
