@@ -864,3 +864,41 @@ def test_build_plan_empty_name_is_one_problem(seed_params, seed_data):
     seed_params["datasetGroup"]["name"] = ""
     # WHEN validated THEN one mistake gives one problem
     assert problems_of(seed_params, seed_data) == ["datasetGroup.name: must not be empty"]
+
+
+def _all_paths(node: Any, prefix: tuple = ()) -> list[tuple]:
+    found = [prefix] if prefix else []
+    children = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else []
+    for key, child in children:
+        found.extend(_all_paths(child, (*prefix, key)))
+    return found
+
+
+@pytest.mark.parametrize(
+    "junk",
+    [None, 0, 1.5, True, "", "x", [], {}, [None], [{}], {"fields": None}],
+    ids=lambda junk: json.dumps(junk),
+)
+def test_build_plan_junk_anywhere_gives_problems_never_a_crash(seed_params, seed_data, junk):
+    # GIVEN the seed params, with optional sections filled in, and one value replaced by junk
+    seed_params["solutionVersion"] = {"trainingMode": "FULL", "tags": [{"tagKey": "a", "tagValue": "b"}]}
+    seed_params["solution"]["solutionConfig"] = {
+        "trainingDataConfig": {"excludedDatasetColumns": {"USERS": ["AGE"]}},
+        "optimizationObjective": {"itemAttribute": "AGE"},
+        "eventsConfig": {"eventParametersList": [{"eventType": "x", "weight": 0.5}]},
+        "algorithmHyperParameters": {"a": "1"},
+    }
+    seed_params["campaign"]["campaignConfig"] = {"rankingInfluence": {"POPULARITY": 0.5}}
+    seed_params["datasets"]["Users"]["datasetImportJob"] = {"importMode": "FULL"}
+    for path in _all_paths(seed_params):
+        params = copy.deepcopy(seed_params)
+        parent = params
+        for key in path[:-1]:
+            parent = parent[key]
+        parent[path[-1]] = copy.deepcopy(junk)
+        # WHEN validated
+        # THEN the outcome is a plan or InvalidParameters, never another exception
+        try:
+            plan_of(params, seed_data)
+        except InvalidParameters as error:
+            assert error.problems, path
