@@ -902,3 +902,17 @@ def test_build_plan_junk_anywhere_gives_problems_never_a_crash(seed_params, seed
             plan_of(params, seed_data)
         except InvalidParameters as error:
             assert error.problems, path
+
+
+def test_build_plan_botocore_without_structured_errors_still_reports_them(seed_params, seed_data, monkeypatch):
+    # GIVEN a botocore whose ValidationErrors lacks the private ``_errors`` list
+    monkeypatch.setattr(
+        "personalize_pipeline.request_shapes.getattr",
+        lambda obj, name, default=None: default if name == "_errors" else getattr(obj, name, default),
+        raising=False,
+    )
+    seed_params["campaign"]["minProvisionedTPS"] = 0
+    # WHEN validated
+    problems = problems_of(seed_params, seed_data)
+    # THEN botocore's own wording is kept, under the section's path
+    assert problems == ["campaign: Invalid value for parameter minProvisionedTPS, value: 0, valid min value: 1"]

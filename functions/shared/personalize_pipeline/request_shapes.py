@@ -375,7 +375,11 @@ def _validate(
     problems = list(walker.problems)
     # ``_errors`` holds (reason, name, details) tuples; stable in the pinned botocore. Unknown keys are
     # reported by the walker already, with a did-you-mean.
-    for reason, name, details in getattr(report, "_errors", []):
+    errors = getattr(report, "_errors", None)
+    if errors is None:  # a botocore without it: keep its own wording rather than lose the problems
+        lines = report.generate_report().splitlines() if report.has_errors() else []
+        return problems + [(sys.maxsize, f"{base_path}: {line}") for line in lines if "Unknown parameter" not in line]
+    for reason, name, details in errors:
         if reason != "unknown field":
             problems.append(walker.botocore_problem(reason, name, details))
     return problems
