@@ -93,6 +93,8 @@ def check(client: Any, record: PollRecord) -> PollRecord:
     if resource is None:
         raise ResourceFailed(f"{KIND_LABELS[record.kind]} '{record.name}' disappeared while the pipeline waited for it")
     status, phase = _fail_if_unusable(record.kind, record.name, resource)
+    if record.kind == "dataset" and phase is Phase.ACTIVE:
+        _check_dataset_schema(record, resource)
     policy = POLICIES[record.kind]
     if phase is not Phase.ACTIVE and waited >= policy.deadline_seconds:
         raise ResourceTimeout(
@@ -153,84 +155,126 @@ def ensure_schema(client: Any, arn_prefix: str, spec: dict[str, Any]) -> tuple[s
         )
     else:
         action = "reused"
-    if json.loads(existing["schema"]) != json.loads(spec["schema"]) or existing.get("domain") != spec.get("domain"):
+    differences = _schema_differences(json.loads(existing["schema"]), json.loads(spec["schema"]))
+    if existing.get("domain") != spec.get("domain"):
+        differences.append(
+            f"domain is {json.dumps(existing.get('domain'))}; params ask for {json.dumps(spec.get('domain'))}"
+        )
+    if differences:
         raise _conflict(
             "schema",
             name,
-            ["its fields differ from the schema in params.json"],
+            differences,
             "Schemas cannot change: remove schemaName so the pipeline derives a fresh name, or choose a new one.",
         )
     return existing.get("schemaArn", arn), action
 
 
+def _schema_differences(existing: dict[str, Any], wanted: dict[str, Any]) -> list[str]:
+    if existing == wanted:
+        return []
+    old = {f.get("name"): f for f in existing.get("fields", [])}
+    new = {f.get("name"): f for f in wanted.get("fields", [])}
+    found = [f"params add field {n}" for n in new if n not in old]
+    found += [f"params drop field {n}" for n in old if n not in new]
+    found += [
+        f"field {n} is {json.dumps(old[n], sort_keys=True)}; params ask for {json.dumps(new[n], sort_keys=True)}"
+        for n in new
+        if n in old and old[n] != new[n]
+    ]
+    rest_old = {k: v for k, v in existing.items() if k != "fields"}
+    rest_new = {k: v for k, v in wanted.items() if k != "fields"}
+    found += _differences(rest_new, rest_old) if rest_old != rest_new else []
+    return found or ["the field order differs"]
+
+
 def ensure_dataset(client: Any, arn_prefix: str, dataset_group_arn: str, spec: dict[str, Any]) -> PollRecord:
     """Schema first, then the dataset; an existing dataset whose schema changed is switched to the new one."""
     schema_arn, schema_action = ensure_schema(client, arn_prefix, spec["schema"])
-    dataset_type = spec["datasetType"]
+    dataset_type = spec["datasetType"].upper()
     group_name = name_from_arn(dataset_group_arn)
     arn = f"{arn_prefix}:dataset/{group_name}/{dataset_type}"
     wanted = spec["dataset"]
-    existing = describe(client, "dataset", arn)
     details = {"schemaArn": schema_arn, "schemaName": spec["schema"]["name"], "schemaAction": schema_action}
-    if existing is None:
+    resource = describe(client, "dataset", arn)
+    action = "reused"
+    if resource is None:
         request = {**wanted, "schemaArn": schema_arn, "datasetGroupArn": dataset_group_arn}
         resource, action = _create_or_adopt(
             lambda: client.create_dataset(**request), lambda: describe(client, "dataset", arn)
         )
-        return _record("dataset", arn, wanted["name"], resource, action, **details)
-    if existing.get("name") != wanted["name"]:
+    if resource.get("name") != wanted["name"]:
         raise _conflict(
             "dataset",
             wanted["name"],
-            [f"dataset group '{group_name}' already has a {dataset_type} dataset named '{existing.get('name')}'"],
+            [f"dataset group '{group_name}' already has a {dataset_type} dataset named '{resource.get('name')}'"],
             "A dataset group holds one dataset per type: use that name in params.json.",
         )
-    if existing.get("schemaArn") != schema_arn:
-        status, phase = _fail_if_unusable("dataset", wanted["name"], existing)
+    if resource.get("schemaArn") != schema_arn:
+        # A failed earlier swap leaves the dataset ACTIVE on its old schema: swapping again is the retry.
+        status, phase = _fail_if_unusable("dataset", wanted["name"], resource)
         if phase is not Phase.ACTIVE:
             raise ResourceConflict(
                 f"dataset '{wanted['name']}' is {status}; its schema can only be replaced once it is ACTIVE. "
                 "Upload the parameters again when it is."
             )
         client.update_dataset(datasetArn=arn, schemaArn=schema_arn)
-        resource = describe(client, "dataset", arn) or existing
-        return _record("dataset", arn, wanted["name"], resource, "updated", **details)
-    return _record("dataset", arn, wanted["name"], existing, "reused", **details)
+        resource = describe(client, "dataset", arn) or resource
+        action = "updated"
+    return _record("dataset", arn, wanted["name"], resource, action, **details)
+
+
+def _check_dataset_schema(record: PollRecord, resource: dict[str, Any]) -> None:
+    """An ACTIVE dataset still on another schema means the swap failed: importing would fail on columns."""
+    wanted = record.details.get("schemaArn")
+    if not wanted or resource.get("schemaArn") == wanted:
+        return
+    update = resource.get("latestDatasetUpdate") or {}
+    reason = update.get("failureReason") or "Personalize kept the previous schema"
+    raise ResourceFailed(f"dataset '{record.name}' could not switch to schema {wanted}: {reason}")
 
 
 # ----------------------------------------------------------------------------- import
-def ensure_import(client: Any, arn_prefix: str, dataset_arn: str, role_arn: str, spec: dict[str, Any]) -> PollRecord:
-    """Import the folder; a job with the same content-derived name is reused instead of repeated.
+def _list_all(client: Any, operation: str, key: str, **params: Any) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    for page in client.get_paginator(operation).paginate(**params):
+        items.extend(page[key])
+    return items
 
-    The job name carries a fingerprint of the CSV objects, so the same data is never imported twice.
-    If an earlier job for the same data failed (say the role could not read the bucket), the next run
-    tries again under ``<name>-r2``, ``-r3``... so fixing the cause and re-uploading is enough.
+
+def ensure_import(client: Any, arn_prefix: str, dataset_arn: str, role_arn: str, spec: dict[str, Any]) -> PollRecord:
+    """Import the folder, unless the dataset's latest import already is these very files.
+
+    The job name carries a fingerprint of the CSV objects. The import is skipped only when the most recent
+    import into this dataset has that name (an older one does not count: a later import replaced its data),
+    so the same data is never imported twice in a row, and going back to earlier data imports it again as
+    ``<name>-r2``. A failed job for the same data is retried under the next free suffix, so fixing the cause
+    (say, the bucket policy) and re-uploading is enough.
     """
     job = spec["datasetImportJob"]
     base = job["jobName"]
+    jobs = _list_all(client, "list_dataset_import_jobs", "datasetImportJobs", datasetArn=dataset_arn)
+    jobs.sort(key=lambda j: j["creationDateTime"])
+    latest = next((j for j in reversed(jobs) if phase_of(j["status"]) is not Phase.FAILED), None)
+    if latest and _attempt_of(base, latest["jobName"]) is not None:
+        action = "reused" if phase_of(latest["status"]) is Phase.ACTIVE else "resumed"
+        resource = describe(client, "datasetImportJob", latest["datasetImportJobArn"]) or latest
+        return _record("datasetImportJob", latest["datasetImportJobArn"], latest["jobName"], resource, action)
     for attempt in range(1, MAX_ATTEMPTS + 1):
         name = _attempt_name(base, attempt)
         arn = f"{arn_prefix}:dataset-import-job/{name}"
-        existing = describe(client, "datasetImportJob", arn)
-        if existing is None:
-            request = {**job, "jobName": name, "datasetArn": dataset_arn, "roleArn": role_arn}
-            resource, action = _create_or_adopt(
-                lambda request=request: client.create_dataset_import_job(**request),
-                lambda arn=arn: describe(client, "datasetImportJob", arn),
-            )
-            return _record("datasetImportJob", arn, name, resource, action, datasetArn=dataset_arn)
-        if existing.get("datasetArn") != dataset_arn:
-            raise _conflict(
-                "datasetImportJob",
-                name,
-                [f"it imported into {existing.get('datasetArn')}, not {dataset_arn}"],
-                "Import job names are account-wide: rename the dataset group or the dataset.",
-            )
-        if phase_of(existing.get("status", "")) is not Phase.FAILED:
-            action = "reused" if phase_of(existing["status"]) is Phase.ACTIVE else "resumed"
-            return _record("datasetImportJob", arn, name, existing, action, datasetArn=dataset_arn)
+        if describe(client, "datasetImportJob", arn) is not None:
+            continue  # job names are account-wide and jobs cannot be deleted: take the next free name
+        request = {**job, "jobName": name, "datasetArn": dataset_arn, "roleArn": role_arn}
+        resource, action = _create_or_adopt(
+            lambda request=request: client.create_dataset_import_job(**request),
+            lambda arn=arn: describe(client, "datasetImportJob", arn),
+        )
+        if resource.get("datasetArn") != dataset_arn:
+            continue  # a concurrent run elsewhere took the name first
+        return _record("datasetImportJob", arn, name, resource, action)
     raise ResourceFailed(
-        f"the import of {spec['datasetType']} data failed {MAX_ATTEMPTS} times for the same files "
+        f"the {spec['datasetType']} data was imported {MAX_ATTEMPTS} times without success "
         f"(jobs {base} to {_attempt_name(base, MAX_ATTEMPTS)}); read their failureReason in the console"
     )
 
@@ -239,61 +283,76 @@ def ensure_import(client: Any, arn_prefix: str, dataset_arn: str, role_arn: str,
 def ensure_solution(client: Any, arn_prefix: str, dataset_group_arn: str, spec: dict[str, Any]) -> PollRecord:
     name = spec["name"]
     arn = f"{arn_prefix}:solution/{name}"
-    existing = describe(client, "solution", arn)
-    if existing is None:
+    resource = describe(client, "solution", arn)
+    action = "reused"
+    if resource is None:
         request = {**spec, "datasetGroupArn": dataset_group_arn}
         resource, action = _create_or_adopt(
             lambda: client.create_solution(**request), lambda: describe(client, "solution", arn)
         )
-        return _record("solution", arn, name, resource, action)
-    wanted = {k: v for k, v in spec.items() if k not in ("name", "tags")}
-    wanted["datasetGroupArn"] = dataset_group_arn
-    if wanted.get("performAutoML"):
-        wanted.pop("recipeArn", None)  # AutoML picks the recipe; Personalize reports the one it chose
-    differences = _differences(wanted, existing)
-    if differences:
-        raise _conflict(
-            "solution",
-            name,
-            differences,
-            "A solution's configuration cannot change: choose a new solution name, or delete the old one.",
-        )
-    return _record("solution", arn, name, existing, "reused")
+    if action == "reused":  # ours from an earlier run, or a concurrent run's: either way it must match
+        wanted = {k: v for k, v in spec.items() if k not in ("name", "tags")}
+        wanted["datasetGroupArn"] = dataset_group_arn
+        if wanted.get("performAutoML"):
+            wanted.pop("recipeArn", None)  # AutoML picks the recipe; Personalize reports the one it chose
+        differences = _differences(wanted, resource)
+        if differences:
+            raise _conflict(
+                "solution",
+                name,
+                differences,
+                "A solution's configuration cannot change: choose a new solution name, or delete the old one.",
+            )
+    return _record("solution", arn, name, resource, action)
 
 
 # ----------------------------------------------------------------------------- solution version
 def ensure_solution_version(client: Any, solution_arn: str, spec: dict[str, Any]) -> PollRecord:
-    """Train, unless the solution's latest version already has this content-derived name.
+    """Train, unless a version of this solution already has this content-derived name.
 
-    The name hashes the solution's configuration and the data fingerprints, so re-running the same
-    upload reuses the version (no second training bill) while new data trains a new one.
+    The name hashes the solution's configuration and the data fingerprints, so re-running the same upload
+    reuses the version (no second training bill), going back to earlier data reuses the version trained on
+    it, and new data trains a new one. A failed training is retried under ``<name>-r2``, ``-r3``...
     """
     base = spec["name"]
-    solution = describe(client, "solution", solution_arn)
-    if solution is None:
+    if describe(client, "solution", solution_arn) is None:
         raise ResourceFailed(f"solution {solution_arn} does not exist any more")
-    attempt = 1
-    latest_arn = (solution.get("latestSolutionVersion") or {}).get("solutionVersionArn")
-    latest = describe(client, "solutionVersion", latest_arn) if latest_arn else None
-    previous = _attempt_of(base, latest.get("name", "")) if latest else None
-    if latest and previous is not None:
-        if phase_of(latest.get("status", "")) is not Phase.FAILED:
-            action = "reused" if phase_of(latest["status"]) is Phase.ACTIVE else "resumed"
-            return _record("solutionVersion", latest_arn, latest["name"], latest, action, solutionArn=solution_arn)
-        attempt = previous + 1
+    for _ in range(2):  # a second pass only after losing a create race
+        summaries = _list_all(client, "list_solution_versions", "solutionVersions", solutionArn=solution_arn)
+        summaries.sort(key=lambda v: v["creationDateTime"], reverse=True)
+        attempts: dict[int, dict[str, Any]] = {}
+        for summary in summaries:
+            version = describe(client, "solutionVersion", summary["solutionVersionArn"]) or {}
+            attempt = _attempt_of(base, version.get("name", ""))
+            if attempt is None:
+                continue
+            if phase_of(version.get("status", "")) is not Phase.FAILED:
+                action = "reused" if phase_of(version["status"]) is Phase.ACTIVE else "resumed"
+                arn = version["solutionVersionArn"]
+                return _record("solutionVersion", arn, version["name"], version, action, solutionArn=solution_arn)
+            attempts[attempt] = version
+        attempt = max(attempts, default=0) + 1
         if attempt > MAX_ATTEMPTS:
+            reason = attempts[MAX_ATTEMPTS].get("failureReason") or "none given"
             raise ResourceFailed(
-                f"training failed {MAX_ATTEMPTS} times on the same data and configuration; last reason: "
-                f"{latest.get('failureReason') or 'none given'}"
+                f"training failed {MAX_ATTEMPTS} times on the same data and configuration; last reason: {reason}"
             )
-    name = _attempt_name(base, attempt)
-    arn = client.create_solution_version(solutionArn=solution_arn, **{**spec, "name": name})["solutionVersionArn"]
-    resource = describe(client, "solutionVersion", arn) or {"status": "CREATE PENDING"}
-    return _record("solutionVersion", arn, name, resource, "created", solutionArn=solution_arn)
+        name = _attempt_name(base, attempt)
+        try:
+            arn = client.create_solution_version(solutionArn=solution_arn, **{**spec, "name": name})[
+                "solutionVersionArn"
+            ]
+        except ClientError as error:
+            if error_code(error) != "ResourceAlreadyExistsException":
+                raise
+            continue  # a concurrent run started the same training: adopt it on the next pass
+        resource = describe(client, "solutionVersion", arn) or {"status": "CREATE PENDING"}
+        return _record("solutionVersion", arn, name, resource, "created", solutionArn=solution_arn)
+    raise ResourceConflict(f"solution version '{base}' is being created concurrently and cannot be read back")
 
 
 def _attempt_of(base: str, name: str) -> int | None:
-    """Which attempt of ``base`` the version ``name`` is, or None if it belongs to other data."""
+    """Which attempt of ``base`` the job or version ``name`` is, or None if it belongs to other content."""
     for attempt in range(1, MAX_ATTEMPTS + 1):
         if name == _attempt_name(base, attempt):
             return attempt
@@ -310,19 +369,21 @@ def ensure_campaign(client: Any, arn_prefix: str, solution_version_arn: str, spe
     name = spec["name"]
     arn = f"{arn_prefix}:campaign/{name}"
     existing = describe(client, "campaign", arn)
+    action = "reused"
     if existing is None:
         request = {**spec, "solutionVersionArn": solution_version_arn}
-        resource, action = _create_or_adopt(
+        existing, action = _create_or_adopt(
             lambda: client.create_campaign(**request), lambda: describe(client, "campaign", arn)
         )
-        return _record("campaign", arn, name, resource, action, solutionVersionArn=solution_version_arn)
+        if action == "created":
+            return _record("campaign", arn, name, existing, action, solutionVersionArn=solution_version_arn)
     wanted: dict[str, Any] = {"solutionVersionArn": solution_version_arn}
     wanted["minProvisionedTPS"] = spec.get("minProvisionedTPS", 1)
     if "campaignConfig" in spec:
         wanted["campaignConfig"] = spec["campaignConfig"]
     current = {**existing, **_latest_campaign_settings(existing)}
     if not _differences(wanted, current):
-        return _record("campaign", arn, name, existing, "reused", solutionVersionArn=solution_version_arn)
+        return _record("campaign", arn, name, existing, action, solutionVersionArn=solution_version_arn)
     status, _ = effective_status("campaign", existing)
     phase = phase_of(status)
     if phase is Phase.IN_PROGRESS:

@@ -7,6 +7,7 @@ history) and these functions only format it, so every wording is unit-tested wit
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -57,7 +58,7 @@ class RunSummary:
 
 # ----------------------------------------------------------------------------- helpers
 def subject(text: str) -> str:
-    ascii_text = text.encode("ascii", "replace").decode().replace("\n", " ").strip()
+    ascii_text = re.sub(r"[\x00-\x1f\x7f]+", " ", text.encode("ascii", "replace").decode()).strip()
     return ascii_text if len(ascii_text) <= SUBJECT_LIMIT else ascii_text[: SUBJECT_LIMIT - 3] + "..."
 
 
@@ -104,14 +105,14 @@ def _resource_table(lines: list[Line]) -> list[str]:
 
 # ----------------------------------------------------------------------------- success
 def success_message(summary: RunSummary) -> tuple[str, str]:
-    created = sum(1 for line in summary.resources if line.action in ("created", "updated"))
+    created = sum(1 for line in summary.resources if line.action != "reused")
     reused = sum(1 for line in summary.resources if line.action == "reused")
     campaigns = ", ".join(summary.campaigns) or "no campaign"
     title = f"Personalize pipeline succeeded: {summary.dataset_group} -> {campaigns}"
     body = [
         f"The Amazon Personalize pipeline finished: {campaigns} {'is' if len(summary.campaigns) == 1 else 'are'} "
         "ACTIVE and serving recommendations.",
-        f"{created} resource(s) created or updated, {reused} reused unchanged.",
+        f"{created} resource(s) created, updated or resumed; {reused} reused unchanged.",
         "",
         "Resources",
         *_resource_table(summary.resources),

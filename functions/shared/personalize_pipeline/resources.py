@@ -54,10 +54,13 @@ def effective_status(kind: str, resource: dict[str, Any]) -> tuple[str, str | No
     status = resource.get("status", "")
     reason = resource.get("failureReason")
     if kind == "dataset":
+        # Only an update in progress changes what the pipeline waits for. A failed schema swap leaves the
+        # dataset ACTIVE on its old schema; the check compares schemas and reports that failure itself.
         update = resource.get("latestDatasetUpdate") or {}
-        reason = reason or update.get("failureReason")
-        if status == "ACTIVE" and update.get("status") and update["status"] != "ACTIVE":
+        if status == "ACTIVE" and update.get("status", "ACTIVE") not in ("ACTIVE", "CREATE FAILED", "UPDATE FAILED"):
             status, reason = update["status"], update.get("failureReason")
+        elif status != "ACTIVE":
+            reason = reason or update.get("failureReason")
     elif kind == "campaign":
         update = resource.get("latestCampaignUpdate") or {}
         if status == "ACTIVE" and update.get("status") and update["status"] != "ACTIVE":
