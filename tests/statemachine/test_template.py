@@ -132,10 +132,10 @@ def test_template_every_personalize_call_in_the_code_is_granted(template: dict) 
         for p in core.glob("*.py")
     }
     describe_methods = set(re.findall(r'"(describe_\w+)"', (core / "resources.py").read_text()))
-    granted = {
-        logical_id: {a.split(":")[1] for s in statements(r) for a in as_list(s["Action"]) if a.startswith("personalize:")}
-        for logical_id, r in functions(template).items()
-    }
+    granted = {}
+    for logical_id, resource in functions(template).items():
+        actions = [a for s in statements(resource) for a in as_list(s["Action"])]
+        granted[logical_id] = {a.split(":")[1] for a in actions if a.startswith("personalize:")}
     expected = {
         "DatasetGroupFunction": {"create_dataset_group"},
         "DatasetFunction": {"create_schema", "create_dataset", "update_dataset"},
