@@ -1,0 +1,243 @@
+"""How long each Personalize step takes on the simulated clock, and what a resource's status is at any time.
+
+A resource never changes state behind the caller's back: it stores a ``Lifecycle``, a list of timed
+transitions fixed when it was created (or deleted, stopped, updated), and its status at describe time is
+a pure function of the caller's simulated time. That keeps the emulator deterministic across threads and
+lets a test move the clock by hand and see exactly the state the real service would show.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+CREATE_PENDING = "CREATE PENDING"
+CREATE_IN_PROGRESS = "CREATE IN_PROGRESS"
+ACTIVE = "ACTIVE"
+CREATE_FAILED = "CREATE FAILED"
+CREATE_STOPPING = "CREATE STOPPING"
+CREATE_STOPPED = "CREATE STOPPED"
+UPDATE_PENDING = "UPDATE PENDING"
+UPDATE_IN_PROGRESS = "UPDATE IN_PROGRESS"
+DELETE_PENDING = "DELETE PENDING"
+DELETE_IN_PROGRESS = "DELETE IN_PROGRESS"
+
+#: Statuses during which a resource is still being created; quotas and "in use" checks count these.
+IN_FLIGHT = frozenset({CREATE_PENDING, CREATE_IN_PROGRESS})
+#: Statuses from which the service accepts a delete ("must be ACTIVE or CREATE FAILED").
+DELETABLE = frozenset({ACTIVE, CREATE_FAILED})
+#: Statuses of a resource on its way out.
+DELETING = frozenset({DELETE_PENDING, DELETE_IN_PROGRESS})
+
+#: The steps of the pipeline, as named by ``--fail STEP`` and ``fail_steps``.
+STEPS = ("dataset-group", "dataset", "import", "solution", "solution-version", "campaign")
+#: Kinds with an asynchronous update (UpdateDataset, UpdateSolution, UpdateCampaign).
+UPDATABLE = ("dataset", "solution", "campaign")
+#: Kinds with an asynchronous delete (import jobs cannot be deleted; versions go with their solution).
+DELETABLE_KINDS = ("dataset-group", "dataset", "solution", "campaign")
+
+
+@dataclass(frozen=True)
+class Phase:
+    """Durations, in simulated seconds, of the two in-flight states of one lifecycle."""
+
+    pending: float
+    in_progress: float
+
+    def __post_init__(self) -> None:
+        if self.pending < 0 or self.in_progress < 0:
+            raise ValueError(f"phase durations cannot be negative: {self}")
+
+    @property
+    def total(self) -> float:
+        return self.pending + self.in_progress
+
+
+def _frozen(mapping: Mapping[str, Phase], expected: tuple[str, ...], what: str) -> Mapping[str, Phase]:
+    missing = sorted(set(expected) - set(mapping))
+    unknown = sorted(set(mapping) - set(expected))
+    if missing or unknown:
+        raise ValueError(f"timeline {what} phases: missing {missing}, unknown {unknown}")
+    return MappingProxyType(dict(mapping))
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Durations of every asynchronous step, keyed by step name (see ``STEPS``).
+
+    ``jitter`` spreads durations by up to ±jitter (a fraction), derived from a hash of the resource ARN:
+    two imports started together then finish at different, yet reproducible, times.
+    ``training_hours_per_hour`` converts training wall time into the billed ``trainingHours``, which the
+    service reports larger than wall time because training runs on several instances (facts §10).
+    """
+
+    create: Mapping[str, Phase]
+    update: Mapping[str, Phase]
+    delete: Mapping[str, Phase]
+    stop_seconds: float = 60.0
+    jitter: float = 0.0
+    training_hours_per_hour: float = 2.5
+    name: str = field(default="custom", compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "create", _frozen(self.create, STEPS, "create"))
+        object.__setattr__(self, "update", _frozen(self.update, UPDATABLE, "update"))
+        object.__setattr__(self, "delete", _frozen(self.delete, DELETABLE_KINDS, "delete"))
+        if not 0 <= self.jitter < 1:
+            raise ValueError("jitter is a fraction in [0, 1)")
+
+    @classmethod
+    def instant(cls) -> Timeline:
+        """Every step settles within one to three polls of 10-60 s: fast tests that still see each state."""
+        return cls(
+            name="instant",
+            create={
+                "dataset-group": Phase(10, 10),
+                "dataset": Phase(10, 10),
+                "import": Phase(30, 90),
+                "solution": Phase(10, 10),
+                "solution-version": Phase(30, 150),
+                "campaign": Phase(30, 90),
+            },
+            update={"dataset": Phase(10, 10), "solution": Phase(10, 10), "campaign": Phase(30, 90)},
+            delete={
+                "dataset-group": Phase(10, 0),
+                "dataset": Phase(5, 5),
+                "solution": Phase(5, 5),
+                "campaign": Phase(10, 10),
+            },
+            stop_seconds=30,
+        )
+
+    @classmethod
+    def realistic(cls) -> Timeline:
+        """Durations observed on the real service (personalize-facts.md §10), deterministic per ARN.
+
+        The dataset group is almost never seen IN_PROGRESS and every job shows one PENDING poll of about a
+        minute, which is why the pending/in-progress split is uneven.
+        """
+        return cls(
+            name="realistic",
+            create={
+                "dataset-group": Phase(38, 2),
+                "dataset": Phase(23, 2),
+                "import": Phase(60, 480),
+                "solution": Phase(13, 2),
+                "solution-version": Phase(90, 2190),
+                "campaign": Phase(60, 450),
+            },
+            update={"dataset": Phase(20, 100), "solution": Phase(10, 5), "campaign": Phase(60, 480)},
+            delete={
+                "dataset-group": Phase(60, 0),
+                "dataset": Phase(20, 20),
+                "solution": Phase(15, 15),
+                "campaign": Phase(30, 60),
+            },
+            stop_seconds=120,
+            jitter=0.1,
+        )
+
+    def scaled(self, phase: Phase, arn: str) -> Phase:
+        """The phase for one resource, spread by the deterministic jitter of its ARN."""
+        if not self.jitter:
+            return phase
+        digest = hashlib.sha256(arn.encode()).digest()
+        factor = 1 + self.jitter * (int.from_bytes(digest[:4], "big") / 0xFFFFFFFF * 2 - 1)
+        return Phase(round(phase.pending * factor, 3), round(phase.in_progress * factor, 3))
+
+
+@dataclass(frozen=True)
+class Transition:
+    """From ``at`` on, the resource shows ``status`` (None: it no longer exists)."""
+
+    at: float
+    status: str | None
+    failure_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What a describe shows at one instant: the status, when it began, and why it failed."""
+
+    status: str | None
+    since: float
+    failure_reason: str | None
+
+
+class Lifecycle:
+    """An append-only list of timed transitions; ``at(t)`` is the status a caller at time t observes.
+
+    Callers on threads whose simulated time lags behind the creation time still see the first state:
+    a resource exists from the moment its create call returned, whatever clock the observer reads.
+    """
+
+    def __init__(self, transitions: list[Transition]) -> None:
+        if not transitions:
+            raise ValueError("a lifecycle needs at least one transition")
+        self._transitions = sorted(transitions, key=lambda t: t.at)
+
+    @classmethod
+    def create(
+        cls,
+        start: float,
+        phase: Phase,
+        *,
+        failure_reason: str | None = None,
+        pending: str = CREATE_PENDING,
+        in_progress: str = CREATE_IN_PROGRESS,
+        done: str = ACTIVE,
+        failed: str = CREATE_FAILED,
+    ) -> Lifecycle:
+        """PENDING, then IN_PROGRESS, then ACTIVE (or FAILED with its reason); zero-length states skipped."""
+        transitions = [Transition(start, pending)]
+        if phase.in_progress > 0:
+            transitions.append(Transition(start + phase.pending, in_progress))
+        end = start + phase.total
+        if failure_reason is None:
+            transitions.append(Transition(end, done))
+        else:
+            transitions.append(Transition(end, failed, failure_reason))
+        if phase.total == 0:
+            transitions = transitions[-1:]
+        return cls(transitions)
+
+    @property
+    def created(self) -> float:
+        return self._transitions[0].at
+
+    @property
+    def settles_at(self) -> float:
+        """When the last known transition happens (for a create: when it becomes ACTIVE or FAILED)."""
+        return self._transitions[-1].at
+
+    def at(self, now: float) -> Snapshot:
+        current = self._transitions[0]
+        for transition in self._transitions[1:]:
+            if transition.at > now:
+                break
+            current = transition
+        return Snapshot(current.status, current.at, current.failure_reason)
+
+    def first_time_in(self, status: str) -> float | None:
+        """When the lifecycle first reaches ``status`` (None if it never does)."""
+        return next((t.at for t in self._transitions if t.status == status), None)
+
+    def branch(self, now: float, transitions: list[Transition]) -> None:
+        """Drop what had not happened yet at ``now`` and continue with ``transitions`` instead.
+
+        Used by delete, stop and update: the future the resource had is replaced by the new one.
+        """
+        kept = [t for t in self._transitions if t.at <= now] or self._transitions[:1]
+        self._transitions = kept + sorted(transitions, key=lambda t: t.at)
+
+
+def follow_up(start: float, phase: Phase, statuses: tuple[str, str, str | None]) -> list[Transition]:
+    """Transitions of a process (delete, update) that starts at ``start``: pending, in progress, done."""
+    pending, in_progress, done = statuses
+    result = [Transition(start, pending)]
+    if phase.in_progress > 0:
+        result.append(Transition(start + phase.pending, in_progress))
+    result.append(Transition(start + phase.total, done))
+    return result
