@@ -1,0 +1,423 @@
+"""The emulated resources and how each one describes itself at a given simulated time.
+
+Each resource keeps what its create call fixed (parameters, outcome, lifecycle) and renders its Describe
+and List views from the time of the observer. Field names are the service model's; the responses layer
+strips None values and checks every key against the model before anything goes on the wire.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from .imports import ImportedData
+from .schemas import ParsedSchema
+from .timeline import ACTIVE, Lifecycle, Snapshot
+from .training import Interaction
+
+
+def timestamp(value: float) -> float:
+    """Epoch seconds with the millisecond precision real responses carry."""
+    return round(value, 3)
+
+
+@dataclass(eq=False, kw_only=True)
+class Resource:
+    """Common state: identity, lifecycle, tags."""
+
+    KIND: ClassVar[str]  # the Describe wrapper key, also the listener's resource_type
+    INVENTORY: ClassVar[str]  # the inventory (and List result) key
+
+    arn: str
+    name: str
+    lifecycle: Lifecycle
+    tags: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def created(self) -> float:
+        return self.lifecycle.created
+
+    def snapshot(self, now: float) -> Snapshot:
+        return self.lifecycle.at(now)
+
+    def status(self, now: float) -> str | None:
+        return self.snapshot(now).status
+
+    def tracked_statuses(self, now: float) -> dict[str, str | None]:
+        """Statuses the listeners follow, keyed by the resource_type they are reported under.
+
+        The resource's own status always; resources whose updates run beside an unchanged top-level
+        status (campaigns, solutions) add their latest update's, so a live view can show it too.
+        """
+        return {self.KIND: self.status(now)}
+
+    def _times(self, now: float) -> dict[str, Any]:
+        return {
+            "creationDateTime": timestamp(self.created),
+            "lastUpdatedDateTime": timestamp(max(self.snapshot(now).since, self.created)),
+        }
+
+
+@dataclass(eq=False, kw_only=True)
+class DatasetGroup(Resource):
+    KIND = "datasetGroup"
+    INVENTORY = "datasetGroups"
+
+    role_arn: str | None = None
+    kms_key_arn: str | None = None
+    domain: str | None = None
+
+    def summary(self, now: float) -> dict[str, Any]:
+        snap = self.snapshot(now)
+        return {
+            "name": self.name,
+            "datasetGroupArn": self.arn,
+            "status": snap.status,
+            **self._times(now),
+            "failureReason": snap.failure_reason,
+            "domain": self.domain,
+        }
+
+    def describe(self, now: float) -> dict[str, Any]:
+        return {**self.summary(now), "roleArn": self.role_arn, "kmsKeyArn": self.kms_key_arn}
+
+
+@dataclass(eq=False, kw_only=True)
+class Schema(Resource):
+    """Schemas are synchronous: no status, deleted at once."""
+
+    KIND = "schema"
+    INVENTORY = "schemas"
+
+    text: str
+    parsed: ParsedSchema
+    domain: str | None = None
+
+    def summary(self, now: float) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "schemaArn": self.arn,
+            "creationDateTime": timestamp(self.created),
+            "lastUpdatedDateTime": timestamp(self.created),
+            "domain": self.domain,
+        }
+
+    def describe(self, now: float) -> dict[str, Any]:
+        return {**self.summary(now), "schema": self.text}
+
+
+@dataclass(eq=False, kw_only=True)
+class DatasetUpdate:
+    """One UpdateDataset call: the schema it switches to and its own lifecycle."""
+
+    schema_arn: str
+    lifecycle: Lifecycle
+
+    def render(self, now: float) -> dict[str, Any]:
+        snap = self.lifecycle.at(now)
+        return {
+            "schemaArn": self.schema_arn,
+            "status": snap.status,
+            "failureReason": snap.failure_reason,
+            "creationDateTime": timestamp(self.lifecycle.created),
+            "lastUpdatedDateTime": timestamp(snap.since),
+        }
+
+
+@dataclass(eq=False, kw_only=True)
+class Dataset(Resource):
+    """A dataset: its schema changes only when an UpdateDataset completes, so it is kept as a history."""
+
+    KIND = "dataset"
+    INVENTORY = "datasets"
+
+    dataset_group_arn: str
+    dataset_type: str
+    schema_history: list[tuple[float, str]]  # (effective from, schema ARN), oldest first
+    update: DatasetUpdate | None = None
+
+    def schema_arn(self, now: float) -> str:
+        current = self.schema_history[0][1]
+        for since, arn in self.schema_history:
+            if since <= now:
+                current = arn
+        return current
+
+    def referenced_schemas(self) -> set[str]:
+        return {arn for _, arn in self.schema_history}
+
+    def summary(self, now: float) -> dict[str, Any]:
+        # A dataset has no top-level failureReason: only latestDatasetUpdate carries one.
+        return {
+            "name": self.name,
+            "datasetArn": self.arn,
+            "datasetType": self.dataset_type,
+            "status": self.status(now),
+            **self._times(now),
+        }
+
+    def describe(self, now: float) -> dict[str, Any]:
+        return {
+            **self.summary(now),
+            "datasetGroupArn": self.dataset_group_arn,
+            "schemaArn": self.schema_arn(now),
+            "latestDatasetUpdate": self.update.render(now) if self.update else None,
+        }
+
+
+@dataclass(eq=False, kw_only=True)
+class DatasetImportJob(Resource):
+    KIND = "datasetImportJob"
+    INVENTORY = "datasetImportJobs"
+
+    dataset_arn: str
+    data_location: str
+    role_arn: str | None
+    import_mode: str
+    publish_attribution_metrics: bool
+    data: ImportedData | None  # what the job imports once ACTIVE; None when it fails
+
+    @property
+    def finished_at(self) -> float | None:
+        """When the job becomes ACTIVE (and its records join the dataset); None if it fails."""
+        return self.lifecycle.first_time_in(ACTIVE)
+
+    def summary(self, now: float) -> dict[str, Any]:
+        snap = self.snapshot(now)
+        return {
+            "datasetImportJobArn": self.arn,
+            "jobName": self.name,
+            "status": snap.status,
+            **self._times(now),
+            "failureReason": snap.failure_reason,
+            "importMode": self.import_mode,
+        }
+
+    def describe(self, now: float) -> dict[str, Any]:
+        return {
+            **self.summary(now),
+            "datasetArn": self.dataset_arn,
+            "dataSource": {"dataLocation": self.data_location},
+            "roleArn": self.role_arn,
+            "publishAttributionMetricsToS3": self.publish_attribution_metrics,
+        }
+
+
+@dataclass(eq=False, kw_only=True)
+class SolutionUpdate:
+    """One UpdateSolution call; its values apply once its own lifecycle is ACTIVE."""
+
+    lifecycle: Lifecycle
+    perform_auto_training: bool | None
+    perform_incremental_update: bool | None
+    config: dict[str, Any]
+
+    def applied(self, now: float) -> bool:
+        return self.lifecycle.at(now).status == ACTIVE
+
+    def render(self, now: float) -> dict[str, Any]:
+        snap = self.lifecycle.at(now)
+        return {
+            "solutionUpdateConfig": copy.deepcopy(self.config) or None,
+            "status": snap.status,
+            "performAutoTraining": self.perform_auto_training,
+            "performIncrementalUpdate": self.perform_incremental_update,
+            "creationDateTime": timestamp(self.lifecycle.created),
+            "lastUpdatedDateTime": timestamp(snap.since),
+            "failureReason": snap.failure_reason,
+        }
+
+
+@dataclass(eq=False, kw_only=True)
+class Solution(Resource):
+    KIND = "solution"
+    INVENTORY = "solutions"
+
+    dataset_group_arn: str
+    recipe_arn: str
+    perform_hpo: bool
+    perform_automl: bool
+    perform_auto_training: bool
+    perform_incremental_update: bool
+    event_type: str | None
+    config: dict[str, Any]
+    version_count: int = 0
+    update: SolutionUpdate | None = None
+
+    def auto_training(self, now: float) -> bool:
+        if self.update and self.update.applied(now) and self.update.perform_auto_training is not None:
+            return self.update.perform_auto_training
+        return self.perform_auto_training
+
+    def incremental_update(self, now: float) -> bool:
+        if self.update and self.update.applied(now) and self.update.perform_incremental_update is not None:
+            return self.update.perform_incremental_update
+        return self.perform_incremental_update
+
+    def effective_config(self, now: float) -> dict[str, Any]:
+        """The solution config, with the schedule default the service fills in and applied updates."""
+        config = copy.deepcopy(self.config)
+        if self.update and self.update.applied(now):
+            config.update(copy.deepcopy(self.update.config))
+        if self.auto_training(now):
+            config.setdefault("autoTrainingConfig", {"schedulingExpression": "rate(7 days)"})
+        return config
+
+    def tracked_statuses(self, now: float) -> dict[str, str | None]:
+        statuses = super().tracked_statuses(now)
+        if self.update:
+            statuses["solutionUpdate"] = self.update.lifecycle.at(now).status
+        return statuses
+
+    def summary(self, now: float) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "solutionArn": self.arn,
+            "status": self.status(now),
+            **self._times(now),
+            "recipeArn": self.recipe_arn,
+        }
+
+    def describe(self, now: float, latest_version: dict[str, Any] | None) -> dict[str, Any]:
+        return {
+            **self.summary(now),
+            "performHPO": self.perform_hpo,
+            "performAutoML": self.perform_automl,
+            "performAutoTraining": self.auto_training(now),
+            "performIncrementalUpdate": self.incremental_update(now),
+            "datasetGroupArn": self.dataset_group_arn,
+            "eventType": self.event_type,
+            "solutionConfig": self.effective_config(now) or None,
+            "autoMLResult": {"bestRecipeArn": self.recipe_arn} if self.perform_automl else None,
+            "latestSolutionVersion": latest_version,
+            "latestSolutionUpdate": self.update.render(now) if self.update else None,
+        }
+
+
+@dataclass(eq=False, kw_only=True)
+class SolutionVersion(Resource):
+    """A trained model: the data it saw is frozen at creation, its metrics computed on first request."""
+
+    KIND = "solutionVersion"
+    INVENTORY = "solutionVersions"
+
+    solution: Solution
+    training_mode: str
+    training_type: str
+    config: dict[str, Any]
+    interactions: list[Interaction]
+    catalogue: frozenset[str]
+    training_hours: float
+    metrics: dict[str, float] | None = None
+
+    def summary(self, now: float) -> dict[str, Any]:
+        snap = self.snapshot(now)
+        return {
+            "solutionVersionArn": self.arn,
+            "status": snap.status,
+            "trainingMode": self.training_mode,
+            "trainingType": self.training_type,
+            **self._times(now),
+            "failureReason": snap.failure_reason,
+        }
+
+    def describe(self, now: float) -> dict[str, Any]:
+        s = self.solution
+        return {
+            **self.summary(now),
+            "name": self.name,
+            "solutionArn": s.arn,
+            "performHPO": s.perform_hpo,
+            "performAutoML": s.perform_automl,
+            "performIncrementalUpdate": s.incremental_update(self.created),
+            "recipeArn": s.recipe_arn,
+            "eventType": s.event_type,
+            "datasetGroupArn": s.dataset_group_arn,
+            "solutionConfig": copy.deepcopy(self.config) or None,
+            "trainingHours": self.training_hours if self.status(now) == ACTIVE else None,
+        }
+
+
+@dataclass(eq=False, kw_only=True)
+class CampaignSettings:
+    """What a campaign serves: the version, the provisioned TPS and the config."""
+
+    solution_version_arn: str
+    min_provisioned_tps: int
+    config: dict[str, Any]
+
+    def render(self) -> dict[str, Any]:
+        return {
+            "solutionVersionArn": self.solution_version_arn,
+            "minProvisionedTPS": self.min_provisioned_tps,
+            "campaignConfig": copy.deepcopy(self.config) or None,
+        }
+
+
+@dataclass(eq=False, kw_only=True)
+class CampaignUpdate:
+    settings: CampaignSettings
+    lifecycle: Lifecycle
+
+    def render(self, now: float) -> dict[str, Any]:
+        snap = self.lifecycle.at(now)
+        return {
+            **self.settings.render(),
+            "status": snap.status,
+            "failureReason": snap.failure_reason,
+            "creationDateTime": timestamp(self.lifecycle.created),
+            "lastUpdatedDateTime": timestamp(snap.since),
+        }
+
+
+@dataclass(eq=False, kw_only=True)
+class Campaign(Resource):
+    """A deployment; during an update it keeps serving the old settings until the update is ACTIVE."""
+
+    KIND = "campaign"
+    INVENTORY = "campaigns"
+
+    dataset_group_arn: str
+    settings: CampaignSettings
+    update: CampaignUpdate | None = None
+
+    def current(self, now: float) -> CampaignSettings:
+        if self.update and self.update.lifecycle.at(now).status == ACTIVE:
+            return self.update.settings
+        return self.settings
+
+    def solution_arn(self, now: float) -> str:
+        """The solution whose version the campaign serves at ``now`` (a version ARN extends its solution's)."""
+        return self.current(now).solution_version_arn.rsplit("/", 1)[0]
+
+    def solution_arns(self) -> set[str]:
+        """Every solution the campaign serves or is being updated to: none of them may be deleted."""
+        settings = [self.settings] + ([self.update.settings] if self.update else [])
+        return {s.solution_version_arn.rsplit("/", 1)[0] for s in settings}
+
+    def tracked_statuses(self, now: float) -> dict[str, str | None]:
+        statuses = super().tracked_statuses(now)
+        if self.update:
+            statuses["campaignUpdate"] = self.update.lifecycle.at(now).status
+        return statuses
+
+    def summary(self, now: float) -> dict[str, Any]:
+        snap = self.snapshot(now)
+        times = self._times(now)
+        if self.update and (done := self.update.lifecycle.first_time_in(ACTIVE)) is not None and done <= now:
+            times["lastUpdatedDateTime"] = timestamp(max(done, snap.since))
+        return {
+            "name": self.name,
+            "campaignArn": self.arn,
+            "status": snap.status,
+            **times,
+            "failureReason": snap.failure_reason,
+        }
+
+    def describe(self, now: float) -> dict[str, Any]:
+        return {
+            **self.summary(now),
+            **self.current(now).render(),
+            "latestCampaignUpdate": self.update.render(now) if self.update else None,
+        }
