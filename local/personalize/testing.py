@@ -1,0 +1,234 @@
+"""Helpers for tests that drive the emulator through boto3: data, a readable bucket, and settle-by-polling.
+
+``Sandbox`` is what a test needs once ``mock_aws()`` is active: a bucket Personalize may read (bucket
+policy included, as on AWS), a ``personalize`` client that does not retry quota errors, and ``settle``,
+which polls a resource and advances the simulated clock like a state machine's Wait loop would.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from moto import mock_aws
+
+from local.clock import SimClock
+
+from .models import PersonalizeEmulator
+from .responses import install, uninstall
+from .timeline import IN_FLIGHT, Timeline
+
+#: Fake credentials and region: no test ever reaches AWS.
+FAKE_ENVIRONMENT = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
+NO_RETRIES = Config(retries={"max_attempts": 1})
+
+
+def avro(name: str, fields: Sequence[dict[str, Any]]) -> str:
+    """A Personalize-style Avro schema string."""
+    return json.dumps(
+        {
+            "type": "record",
+            "name": name,
+            "namespace": "com.amazonaws.personalize.schema",
+            "fields": list(fields),
+            "version": "1.0",
+        }
+    )
+
+
+INTERACTIONS_SCHEMA = avro(
+    "Interactions",
+    [
+        {"name": "USER_ID", "type": "string"},
+        {"name": "ITEM_ID", "type": "string"},
+        {"name": "TIMESTAMP", "type": "long"},
+    ],
+)
+USERS_SCHEMA = avro("Users", [{"name": "USER_ID", "type": "string"}, {"name": "AGE", "type": "int"}])
+ITEMS_SCHEMA = avro(
+    "Items",
+    [
+        {"name": "ITEM_ID", "type": "string"},
+        {"name": "GENRES", "type": ["null", "string"], "categorical": True},
+        {"name": "PRICE", "type": "float"},
+    ],
+)
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """CSV the way the docs describe it: a header row, one record per line."""
+    lines = [",".join(header)]
+    lines.extend(",".join(str(value) for value in row) for row in rows)
+    return "\n".join(lines) + "\n"
+
+
+def interactions(users: int = 40, per_user: int = 30, items: int = 60, start: int = 1_700_000_000) -> list[tuple]:
+    """Deterministic (USER_ID, ITEM_ID, TIMESTAMP) rows: every user has ``per_user`` interactions."""
+    rows = []
+    for u in range(users):
+        for n in range(per_user):
+            item = (u * 7 + n * n) % items
+            rows.append((f"user{u}", f"item{item}", start + u * 1000 + n))
+    return rows
+
+
+def bucket_policy(bucket: str) -> dict[str, Any]:
+    """The bucket policy the Personalize docs recommend for imports (personalize-facts.md §6)."""
+    return {
+        "Version": "2012-10-17",
+        "Id": "PersonalizeS3BucketAccessPolicy",
+        "Statement": [
+            {
+                "Sid": "PersonalizeS3BucketAccessPolicy",
+                "Effect": "Allow",
+                "Principal": {"Service": "personalize.amazonaws.com"},
+                "Action": ["s3:GetObject", "s3:ListBucket"],
+                "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+            }
+        ],
+    }
+
+
+class Sandbox:
+    """One test's view of the local cloud: emulator, clock, clients and a readable input bucket."""
+
+    def __init__(
+        self,
+        emulator: PersonalizeEmulator,
+        clock: SimClock,
+        *,
+        bucket: str = "personalize-input",
+        region: str = "us-east-1",
+    ) -> None:
+        self.emulator = emulator
+        self.clock = clock
+        self.bucket = bucket
+        self.personalize = _session().client("personalize", region_name=region, config=NO_RETRIES)
+        self.s3 = _session().client("s3", region_name=region)
+        self.s3.create_bucket(Bucket=bucket)
+        self.s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(bucket_policy(bucket)))
+
+    # --- data ---------------------------------------------------------------------------------------
+
+    def put(self, key: str, body: str | bytes) -> str:
+        self.s3.put_object(Bucket=self.bucket, Key=key, Body=body.encode() if isinstance(body, str) else body)
+        return f"s3://{self.bucket}/{key}"
+
+    def put_csv(self, key: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+        return self.put(key, csv_text(header, rows))
+
+    # --- polling ------------------------------------------------------------------------------------
+
+    def settle(self, kind: str, arn: str, *, poll: float = 10, limit: float = 6 * 3600) -> dict[str, Any]:
+        """Describe ``kind`` until it leaves CREATE PENDING / IN_PROGRESS, advancing ``poll`` s each time."""
+        describe = getattr(self.personalize, f"describe_{_snake(kind)}")
+        waited = 0.0
+        while True:
+            resource = describe(**{f"{kind}Arn": arn})[kind]
+            if resource["status"] not in IN_FLIGHT or waited >= limit:
+                return resource
+            self.clock.advance(poll)
+            waited += poll
+
+    # --- resources, each returned ACTIVE ------------------------------------------------------------
+
+    def dataset_group(self, name: str = "demo", **kwargs: Any) -> str:
+        arn = self.personalize.create_dataset_group(name=name, **kwargs)["datasetGroupArn"]
+        self.settle("datasetGroup", arn)
+        return arn
+
+    def schema(self, name: str, schema: str = INTERACTIONS_SCHEMA) -> str:
+        return self.personalize.create_schema(name=name, schema=schema)["schemaArn"]
+
+    def dataset(self, group_arn: str, dataset_type: str = "Interactions", schema: str = INTERACTIONS_SCHEMA) -> str:
+        schema_arn = self.schema(f"{group_arn.rsplit('/', 1)[-1]}-{dataset_type.lower()}", schema)
+        arn = self.personalize.create_dataset(
+            name=f"{dataset_type}Dataset", schemaArn=schema_arn, datasetGroupArn=group_arn, datasetType=dataset_type
+        )["datasetArn"]
+        self.settle("dataset", arn)
+        return arn
+
+    def import_job(self, dataset_arn: str, location: str, job_name: str, **kwargs: Any) -> dict[str, Any]:
+        arn = self.personalize.create_dataset_import_job(
+            jobName=job_name, datasetArn=dataset_arn, dataSource={"dataLocation": location}, **kwargs
+        )["datasetImportJobArn"]
+        return self.settle("datasetImportJob", arn)
+
+    def solution(self, group_arn: str, name: str = "sol", **kwargs: Any) -> str:
+        kwargs.setdefault("recipeArn", "arn:aws:personalize:::recipe/aws-user-personalization")
+        kwargs.setdefault("performAutoTraining", False)
+        arn = self.personalize.create_solution(name=name, datasetGroupArn=group_arn, **kwargs)["solutionArn"]
+        self.settle("solution", arn)
+        return arn
+
+    def version(self, solution_arn: str, **kwargs: Any) -> dict[str, Any]:
+        arn = self.personalize.create_solution_version(solutionArn=solution_arn, **kwargs)["solutionVersionArn"]
+        return self.settle("solutionVersion", arn)
+
+    def trained(self, group: str = "demo", rows: Sequence[tuple] | None = None, **solution: Any) -> dict[str, str]:
+        """Dataset group, Interactions dataset with an ACTIVE import, ACTIVE solution and version."""
+        group_arn = self.dataset_group(group)
+        dataset_arn = self.dataset(group_arn)
+        location = self.put_csv(
+            f"{group}/interactions.csv", ("USER_ID", "ITEM_ID", "TIMESTAMP"), rows or interactions()
+        )
+        job = self.import_job(dataset_arn, location, f"{group}-import")
+        solution_arn = self.solution(group_arn, f"{group}-sol", **solution)
+        version = self.version(solution_arn)
+        return {
+            "datasetGroupArn": group_arn,
+            "datasetArn": dataset_arn,
+            "datasetImportJobArn": job["datasetImportJobArn"],
+            "solutionArn": solution_arn,
+            "solutionVersionArn": version["solutionVersionArn"],
+        }
+
+
+@functools.cache
+def _session() -> boto3.session.Session:
+    """Shared by every Sandbox: creating clients from one session reuses its loaded service models."""
+    return boto3.session.Session(**{k: FAKE_ENVIRONMENT[v] for k, v in _CREDENTIALS.items()})
+
+
+_CREDENTIALS = {
+    "aws_access_key_id": "AWS_ACCESS_KEY_ID",
+    "aws_secret_access_key": "AWS_SECRET_ACCESS_KEY",
+    "aws_session_token": "AWS_SESSION_TOKEN",
+}
+
+
+def _snake(kind: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in kind)
+
+
+@contextmanager
+def sandbox(
+    environ: Any,
+    *,
+    timeline: Timeline | None = None,
+    fail_steps: Iterable[str] = (),
+    **emulator_options: Any,
+) -> Iterator[Sandbox]:
+    """``mock_aws`` + fake credentials (set through ``environ``, e.g. pytest's monkeypatch) + an installed
+    emulator on a fresh clock; yields the Sandbox and uninstalls the emulator afterwards."""
+    for name, value in FAKE_ENVIRONMENT.items():
+        environ.setenv(name, value)
+    clock = SimClock()
+    emulator = PersonalizeEmulator(clock, timeline or Timeline.instant(), fail_steps, **emulator_options)
+    install(emulator)
+    try:
+        with mock_aws():
+            yield Sandbox(emulator, clock)
+    finally:
+        uninstall()
