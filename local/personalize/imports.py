@@ -21,7 +21,7 @@ import io
 import json
 import math
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -143,27 +143,31 @@ def _condition_holds(condition: dict[str, Any], context: dict[str, str], unknown
     return True
 
 
-def bucket_policy_allows(policy: dict[str, Any], bucket: str, context: dict[str, str]) -> bool:
-    """Whether the policy lets Personalize list the bucket and get its objects."""
-    needs = {"s3:GetObject": f"arn:aws:s3:::{bucket}/*", "s3:ListBucket": f"arn:aws:s3:::{bucket}"}
-    allowed = dict.fromkeys(needs, False)
-    statements = _as_list(policy.get("Statement", []))
-    for statement in statements:
+def _permits(policy: dict[str, Any], action: str, resource: str, context: dict[str, str]) -> bool:
+    """Whether the policy allows Personalize ``action`` on ``resource``: an Allow applies, no Deny does."""
+    allowed = False
+    for statement in _as_list(policy.get("Statement", [])):
         if not isinstance(statement, dict) or not _principal_matches(statement):
             continue
-        effect = statement.get("Effect")
-        for action, resource in needs.items():
-            probe = resource.replace("/*", "/data.csv")
-            if not _matches_any(statement.get("Action", []), action):
-                continue
-            if not _matches_any(statement.get("Resource", []), probe):
-                continue
-            condition = statement.get("Condition", {})
-            if effect == "Deny" and _condition_holds(condition, context, unknown=False):
-                return False
-            if effect == "Allow" and _condition_holds(condition, context, unknown=True):
-                allowed[action] = True
-    return all(allowed.values())
+        if not _matches_any(statement.get("Action", []), action):
+            continue
+        if not _matches_any(statement.get("Resource", []), resource):
+            continue
+        condition = statement.get("Condition", {})
+        if statement.get("Effect") == "Deny" and _condition_holds(condition, context, unknown=False):
+            return False
+        if statement.get("Effect") == "Allow" and _condition_holds(condition, context, unknown=True):
+            allowed = True
+    return allowed
+
+
+def bucket_policy_allows(
+    policy: dict[str, Any], bucket: str, context: dict[str, str], keys: Iterable[str] = ("data.csv",)
+) -> bool:
+    """Whether the policy lets Personalize list the bucket and get each of ``keys``."""
+    if not _permits(policy, "s3:ListBucket", f"arn:aws:s3:::{bucket}", context):
+        return False
+    return all(_permits(policy, "s3:GetObject", f"arn:aws:s3:::{bucket}/{key}", context) for key in keys)
 
 
 def role_trusts_personalize(iam: Any, role_arn: str) -> bool:
@@ -187,29 +191,39 @@ def role_trusts_personalize(iam: Any, role_arn: str) -> bool:
 
 
 def check_access(
-    s3: Any, iam: Any, location: Location, role_arn: str | None, context: dict[str, str], dataset_type: str
+    s3: Any,
+    iam: Any,
+    location: Location,
+    keys: list[str],
+    role_arn: str | None,
+    context: dict[str, str],
+    dataset_type: str,
 ) -> None:
-    """Raise ImportFailed unless Personalize could read ``location`` (bucket policy and role)."""
+    """Raise ImportFailed unless Personalize could read ``keys`` at ``location`` (bucket policy and role)."""
     try:
         policy = json.loads(s3.get_bucket_policy(Bucket=location.bucket)["Policy"])
     except ClientError:
         policy = {}
-    if not bucket_policy_allows(policy, location.bucket, context):
+    if not bucket_policy_allows(policy, location.bucket, context, keys):
         raise ImportFailed(privileges_failure(dataset_type))
     if role_arn and not role_trusts_personalize(iam, role_arn):
         raise ImportFailed(privileges_failure(dataset_type))
 
 
-def fetch_csv_files(s3: Any, location: Location, dataset_type: str) -> list[tuple[str, bytes]]:
-    """(uri, body) of the CSV file, or of every ``.csv`` under the folder, in key order; bucket exists."""
-    if location.is_folder:
-        keys: list[str] = []
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=location.bucket, Prefix=location.key):
-            keys.extend(obj["Key"] for obj in page.get("Contents", []) if obj["Key"].lower().endswith(".csv"))
-    else:
-        keys = [location.key]
+def csv_keys(s3: Any, location: Location) -> list[str]:
+    """The key of the CSV file, or of every ``.csv`` under the folder, in key order."""
+    if not location.is_folder:
+        return [location.key]
+    keys: list[str] = []
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=location.bucket, Prefix=location.key):
+        keys.extend(obj["Key"] for obj in page.get("Contents", []) if obj["Key"].lower().endswith(".csv"))
+    return sorted(keys)
+
+
+def fetch_csv_files(s3: Any, location: Location, keys: list[str], dataset_type: str) -> list[tuple[str, bytes]]:
+    """(uri, body) of each key that exists; ImportFailed when there is none."""
     files = []
-    for key in sorted(keys):
+    for key in keys:
         try:
             body = s3.get_object(Bucket=location.bucket, Key=key)["Body"].read()
         except ClientError:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import boto3
+from botocore.exceptions import ClientError
 
 from local.clock import SimClock
 
@@ -656,12 +657,13 @@ class RegionState:
         s3 = self.client("s3")
         try:
             s3.head_bucket(Bucket=location.bucket)
-        except Exception as error:  # NoSuchBucket or any refusal: the location cannot be used
+        except ClientError as error:  # NoSuchBucket, or a bucket nobody may see: unusable location
             raise imports.ImportFailed(imports.INVALID_LOCATION) from error
+        keys = imports.csv_keys(s3, location)
         if self.emulator.check_s3_access:
             context = {"aws:sourceaccount": self.account, "aws:sourcearn": job_arn, "aws:securetransport": "true"}
-            imports.check_access(s3, self.client("iam"), location, role_arn, context, dataset.dataset_type)
-        files = imports.fetch_csv_files(s3, location, dataset.dataset_type)
+            imports.check_access(s3, self.client("iam"), location, keys, role_arn, context, dataset.dataset_type)
+        files = imports.fetch_csv_files(s3, location, keys, dataset.dataset_type)
         schema = self.get(self.schemas, dataset.schema_arn(now))
         return imports.parse_csv_files(files, schema.parsed, dataset.dataset_type)
 

@@ -428,3 +428,34 @@ def test_list_dataset_import_jobs_by_dataset_shows_failure_reason(box: Sandbox) 
     # THEN newest first, with the summary's failureReason
     assert [(j["jobName"], j["status"]) for j in jobs] == [("good", "ACTIVE"), ("bad", "CREATE FAILED")]
     assert "failureReason" in jobs[1] and "failureReason" not in jobs[0]
+
+
+@pytest.mark.parametrize(("folder", "expected"), [("Interactions", "ACTIVE"), ("Other", "CREATE FAILED")])
+def test_import_policy_scoped_to_a_prefix_allows_only_that_prefix(box: Sandbox, folder: str, expected: str) -> None:
+    # GIVEN a policy granting GetObject only under Interactions/
+    dataset = interactions_dataset(box)
+    arn = f"arn:aws:s3:::{box.bucket}"
+    policy = {
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "personalize.amazonaws.com"},
+                "Action": "s3:ListBucket",
+                "Resource": arn,
+            },
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "personalize.amazonaws.com"},
+                "Action": "s3:GetObject",
+                "Resource": f"{arn}/Interactions/*",
+            },
+        ]
+    }
+    box.s3.put_bucket_policy(Bucket=box.bucket, Policy=json.dumps(policy))
+    box.put_csv(f"{folder}/data.csv", HEADER, ROWS)
+
+    # WHEN the folder is imported
+    job = run_import(box, dataset, f"s3://{box.bucket}/{folder}/")
+
+    # THEN only data under the granted prefix can be read
+    assert job["status"] == expected
