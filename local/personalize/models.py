@@ -153,9 +153,13 @@ class PersonalizeEmulator:
         with self._lock:
             self._regions.clear()
 
-    def inventory(self) -> dict[str, list[str]]:
-        """ARNs of every resource that exists now, oldest first, keyed like the local CLI's JSON."""
-        now = self.clock.now()
+    def inventory(self, at: float | None = None) -> dict[str, list[str]]:
+        """ARNs of every resource that exists, oldest first, keyed like the local CLI's JSON.
+
+        ``at`` defaults to the calling thread's simulated time; a CLI summarizing a run passes
+        ``clock.latest`` so deletes that completed on other threads' timelines count as done.
+        """
+        now = self.clock.now() if at is None else at
         result: dict[str, list[str]] = {
             key: []
             for key in (
