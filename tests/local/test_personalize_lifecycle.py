@@ -549,3 +549,57 @@ def test_listener_campaign_update_reported_beside_unchanged_campaign_status(box:
         ("campaignUpdate", campaign, "CREATE PENDING", "CREATE IN_PROGRESS"),
         ("campaignUpdate", campaign, "CREATE IN_PROGRESS", "ACTIVE"),
     ]
+
+
+def test_solution_update_turns_auto_training_off_once_update_active(box: Sandbox) -> None:
+    # GIVEN an ACTIVE solution left with automatic training on (the API default)
+    group = box.dataset_group("dg")
+    solution = box.solution(group, "sol", performAutoTraining=True)
+
+    # WHEN it is updated to stop automatic training and polled
+    box.personalize.update_solution(solutionArn=solution, performAutoTraining=False)
+    during = box.personalize.describe_solution(solutionArn=solution)["solution"]
+    box.clock.advance(20)
+    after = box.personalize.describe_solution(solutionArn=solution)["solution"]
+
+    # THEN the update runs beside an ACTIVE solution and applies when it is ACTIVE
+    assert during["status"] == "ACTIVE"
+    assert during["latestSolutionUpdate"]["status"] == "CREATE PENDING"
+    assert during["performAutoTraining"] is True
+    assert after["latestSolutionUpdate"]["status"] == "ACTIVE"
+    assert after["performAutoTraining"] is False
+    assert "autoTrainingConfig" not in after.get("solutionConfig", {})
+
+
+def test_solution_update_while_solution_pending_resource_in_use(box: Sandbox) -> None:
+    # GIVEN a solution still being created
+    group = box.dataset_group("dg")
+    solution = box.personalize.create_solution(
+        name="sol", datasetGroupArn=group, recipeArn="arn:aws:personalize:::recipe/aws-sims"
+    )["solutionArn"]
+
+    # WHEN / THEN it cannot be updated yet
+    with pytest.raises(ClientError) as raised:
+        box.personalize.update_solution(solutionArn=solution, performAutoTraining=False)
+    assert raised.value.response["Error"]["Code"] == "ResourceInUseException"
+
+
+def test_campaign_delete_moves_through_delete_states_then_gone(box: Sandbox) -> None:
+    # GIVEN an ACTIVE campaign (instant timeline delete: 10 s pending, 10 s in progress)
+    arns = box.trained()
+    campaign = box.personalize.create_campaign(name="camp", solutionVersionArn=arns["solutionVersionArn"])[
+        "campaignArn"
+    ]
+    box.settle("campaign", campaign)
+
+    # WHEN it is deleted and listed every 10 s
+    box.personalize.delete_campaign(campaignArn=campaign)
+    seen = []
+    for _ in range(3):
+        listed = box.personalize.list_campaigns(solutionArn=arns["solutionArn"])["campaigns"]
+        seen.append([c["status"] for c in listed])
+        box.clock.advance(10)
+
+    # THEN DELETE PENDING, DELETE IN_PROGRESS, then absent; the solution can be deleted afterwards
+    assert seen == [["DELETE PENDING"], ["DELETE IN_PROGRESS"], []]
+    box.personalize.delete_solution(solutionArn=arns["solutionArn"])
