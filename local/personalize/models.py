@@ -362,7 +362,11 @@ class RegionState:
         return merged
 
     def page(self, operation: str, items: list[Resource], params: dict, scope: str, now: float) -> tuple:
-        """One page of ``items`` (newest first) and the token for the next one, observing each item."""
+        """One page of ``items`` and the token for the next one, observing each item.
+
+        [I] The service documents no order; newest first is what the console shows. Tokens are opaque
+        offsets bound to the operation and its parent filter, so a token from another list is refused.
+        """
         items = sorted(items, key=lambda r: (-r.created, r.arn))
         offset = 0
         token = params.get("nextToken")
@@ -623,12 +627,15 @@ class RegionState:
                 f"More than {self.quotas.in_flight_imports} resources with PENDING or IN_PROGRESS status."
             )
         mode = p.get("importMode") or "FULL"
+        # "If you haven't imported bulk records into the dataset, only FULL is available" (import docs).
         if mode == "INCREMENTAL" and not self.completed_imports(dataset, now):
             raise InvalidInputException(
                 f"importMode INCREMENTAL needs an earlier bulk import on dataset {dataset.arn}; the first "
                 "import must be FULL."
             )
         tags = self.tags(p.get("tags"))  # before any injected failure is consumed
+        # The data is read now and the outcome revealed when the job's time has passed: describe stays a
+        # pure function of the clock. Its records join the dataset only once the job is ACTIVE.
         data, failure = None, None
         if self.emulator.take_failure("import"):
             failure = imports.privileges_failure(dataset.dataset_type)
@@ -924,6 +931,8 @@ class RegionState:
                 f"More than {self.quotas.in_flight_solution_versions} resources with PENDING or IN_PROGRESS status."
             )
         datasets = self.group_datasets(solution.dataset_group_arn)
+        # [I] Training needs imported data ("an import must be ACTIVE before training"); the code for a
+        # missing one is undocumented, InvalidInputException is the natural one for a bad request.
         for dataset_type in sorted(recipe.needs):
             dataset = datasets.get(dataset_type)
             if dataset is None or not self.completed_imports(dataset, now):
@@ -1010,6 +1019,7 @@ class RegionState:
             p["solutionVersionArn"], now, bool(config.get("syncWithLatestSolutionVersion"))
         )
         group_arn = version.solution.dataset_group_arn
+        # Campaigns on their way to ACTIVE count too, or six created at once would all slip through.
         alive = [
             c
             for c in self.campaigns.values()
