@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from local.clock import SimClock
@@ -31,7 +32,9 @@ FAKE_ENVIRONMENT = {
     "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_EC2_METADATA_DISABLED": "true",
 }
-NO_RETRIES = Config(retries={"max_attempts": 1})
+#: A client that never retries. Note ``{"max_attempts": 1}`` would still retry once (botocore counts it as
+#: retries, total_max_attempts=2) and really sleep before the retry of a LimitExceededException.
+NO_RETRIES = Config(retries={"total_max_attempts": 1, "mode": "standard"})
 
 
 def avro(name: str, fields: Sequence[dict[str, Any]]) -> str:
@@ -130,7 +133,7 @@ class Sandbox:
 
     # --- polling ------------------------------------------------------------------------------------
 
-    def settle(self, kind: str, arn: str, *, poll: float = 10, limit: float = 6 * 3600) -> dict[str, Any]:
+    def settle(self, kind: str, arn: str, *, poll: float = 30, limit: float = 6 * 3600) -> dict[str, Any]:
         """Describe ``kind`` until it leaves CREATE PENDING / IN_PROGRESS, advancing ``poll`` s each time."""
         describe = getattr(self.personalize, f"describe_{_snake(kind)}")
         waited = 0.0
@@ -176,6 +179,14 @@ class Sandbox:
         arn = self.personalize.create_solution_version(solutionArn=solution_arn, **kwargs)["solutionVersionArn"]
         return self.settle("solutionVersion", arn)
 
+    def with_data(self, group: str = "dg") -> tuple[str, str]:
+        """An ACTIVE dataset group whose Interactions dataset has an ACTIVE import: (group, dataset)."""
+        group_arn = self.dataset_group(group)
+        dataset_arn = self.dataset(group_arn)
+        location = self.put_csv(f"{group}.csv", ("USER_ID", "ITEM_ID", "TIMESTAMP"), interactions())
+        self.import_job(dataset_arn, location, f"{group}-job")
+        return group_arn, dataset_arn
+
     def trained(self, group: str = "demo", rows: Sequence[tuple] | None = None, **solution: Any) -> dict[str, str]:
         """Dataset group, Interactions dataset with an ACTIVE import, ACTIVE solution and version."""
         group_arn = self.dataset_group(group)
@@ -206,6 +217,15 @@ _CREDENTIALS = {
     "aws_secret_access_key": "AWS_SECRET_ACCESS_KEY",
     "aws_session_token": "AWS_SESSION_TOKEN",
 }
+
+
+def client_error(call: Callable[[], Any]) -> tuple[str, str]:
+    """(code, message) of the ClientError ``call`` raises; AssertionError if it succeeds."""
+    try:
+        call()
+    except ClientError as error:
+        return error.response["Error"]["Code"], error.response["Error"]["Message"]
+    raise AssertionError("expected the call to fail with a ClientError")
 
 
 def _snake(kind: str) -> str:

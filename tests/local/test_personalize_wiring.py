@@ -140,3 +140,20 @@ def test_timeline_missing_step_is_refused() -> None:
     instant = Timeline.instant()
     with pytest.raises(ValueError, match="missing"):
         Timeline(create={"dataset": Phase(1, 1)}, update=instant.update, delete=instant.delete)
+
+
+def test_sandbox_client_quota_error_is_not_retried(box: Sandbox) -> None:
+    # GIVEN the sandbox client and five dataset groups (the quota)
+    for n in range(5):
+        box.personalize.create_dataset_group(name=f"dg{n}")
+
+    # WHEN a sixth is refused
+    from botocore.exceptions import ClientError
+
+    with pytest.raises(ClientError) as raised:
+        box.personalize.create_dataset_group(name="dg5")
+
+    # THEN botocore made a single attempt: no retry, so no real back-off sleep in the tests
+    assert raised.value.response["Error"]["Code"] == "LimitExceededException"
+    assert raised.value.response["ResponseMetadata"]["RetryAttempts"] == 0
+    assert box.personalize.meta.config.retries["total_max_attempts"] == 1
