@@ -1,8 +1,10 @@
 """The idempotent ensure_* helpers and the poll check, against a Stubber-backed Personalize client.
 
-The Stubber is the contract: each queued response names the exact request parameters expected, every
-canned description is validated against the botocore model, and a call nobody queued (say a create on
-the reuse path) fails the test. The conftest fixture also fails a test that leaves a response unused.
+The Stubber is the contract: each queued response names the exact request parameters expected (the List
+calls' filters and nextToken included), every canned description is validated against the botocore model,
+and a call nobody queued (say a create on the reuse path) fails the test. The Stubber is a queue, so the
+order of the queued calls is asserted too. The conftest fixture also fails a test that leaves a response
+unused.
 """
 
 from __future__ import annotations
@@ -429,10 +431,16 @@ def test_ensure_schema_create_race_adopts_identical_winner(personalize: Any, stu
     assert ensure.ensure_schema(personalize, PREFIX, spec) == (SCHEMA_ARN, "reused")
 
 
+SCHEMA_REMEDY = "Schemas cannot change: remove schemaName so the pipeline derives a fresh name, or choose a new one."
+
+
+def schema_json(**changes: Any) -> str:
+    """INTERACTIONS_SCHEMA with some top-level keys replaced, serialised as the plan does."""
+    return json.dumps({**copy.deepcopy(INTERACTIONS_SCHEMA), **changes}, sort_keys=True, separators=(",", ":"))
+
+
 def _schema_with_extra_field() -> str:
-    schema = copy.deepcopy(INTERACTIONS_SCHEMA)
-    schema["fields"].append({"name": "EVENT_TYPE", "type": "string"})
-    return json.dumps(schema, sort_keys=True, separators=(",", ":"))
+    return schema_json(fields=[*INTERACTIONS_SCHEMA["fields"], {"name": "EVENT_TYPE", "type": "string"}])
 
 
 def test_ensure_schema_fields_differ_is_a_conflict(personalize: Any, stubber: Stubber) -> None:
@@ -441,43 +449,113 @@ def test_ensure_schema_fields_differ_is_a_conflict(personalize: Any, stubber: St
     # WHEN params.json asks for an extra field under the same name
     with pytest.raises(ResourceConflict) as raised:
         ensure.ensure_schema(personalize, PREFIX, {"name": SCHEMA_NAME, "schema": _schema_with_extra_field()})
-    # THEN the run stops, naming the schema and the way out
-    message = str(raised.value)
-    assert f"schema '{SCHEMA_NAME}'" in message
-    assert "schemaName" in message
+    # THEN the run stops, naming the schema, the added field and the way out
+    assert str(raised.value) == (
+        f"schema '{SCHEMA_NAME}' already exists but differs: params add field EVENT_TYPE. {SCHEMA_REMEDY}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("existing", "wanted", "difference"),
+    [
+        pytest.param(_schema_with_extra_field(), SCHEMA_JSON, "params drop field EVENT_TYPE", id="dropped"),
+        pytest.param(
+            SCHEMA_JSON,
+            schema_json(
+                fields=[
+                    {"name": "USER_ID", "type": "string"},
+                    {"name": "ITEM_ID", "type": "string"},
+                    {"name": "TIMESTAMP", "type": "int"},
+                ]
+            ),
+            'field TIMESTAMP is {"name": "TIMESTAMP", "type": "long"}; '
+            'params ask for {"name": "TIMESTAMP", "type": "int"}',
+            id="changed-type",
+        ),
+        pytest.param(
+            SCHEMA_JSON,
+            schema_json(
+                fields=[
+                    {"name": "ITEM_ID", "type": "string"},
+                    {"name": "USER_ID", "type": "string"},
+                    {"name": "TIMESTAMP", "type": "long"},
+                ]
+            ),
+            "the field order differs",
+            id="order-only",
+        ),
+        pytest.param(
+            SCHEMA_JSON, schema_json(name="Events"), 'name is "Interactions"; params ask for "Events"', id="name"
+        ),
+    ],
+)
+def test_ensure_schema_conflict_names_each_difference(
+    personalize: Any, stubber: Stubber, existing: str, wanted: str, difference: str
+) -> None:
+    # GIVEN a schema with that name exists and differs from params.json in one way
+    expect_describe(stubber, "schema", SCHEMA_ARN, schema_body(existing))
+    # WHEN it is ensured
+    with pytest.raises(ResourceConflict) as raised:
+        ensure.ensure_schema(personalize, PREFIX, {"name": SCHEMA_NAME, "schema": wanted})
+    # THEN the message says exactly what differs
+    assert str(raised.value) == f"schema '{SCHEMA_NAME}' already exists but differs: {difference}. {SCHEMA_REMEDY}"
+
+
+def test_ensure_schema_several_differences_are_all_listed(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN the existing schema has EVENT_TYPE and params.json has EVENT_VALUE instead, in another domain
+    existing = schema_json(fields=[*INTERACTIONS_SCHEMA["fields"], {"name": "EVENT_TYPE", "type": "string"}])
+    wanted = schema_json(fields=[*INTERACTIONS_SCHEMA["fields"], {"name": "EVENT_VALUE", "type": "float"}])
+    expect_describe(stubber, "schema", SCHEMA_ARN, schema_body(existing))
+    # WHEN it is ensured
+    with pytest.raises(ResourceConflict) as raised:
+        ensure.ensure_schema(personalize, PREFIX, {"name": SCHEMA_NAME, "schema": wanted, "domain": "ECOMMERCE"})
+    # THEN each difference is listed, added fields first, then dropped ones, then the domain
+    assert str(raised.value) == (
+        f"schema '{SCHEMA_NAME}' already exists but differs: params add field EVENT_VALUE; "
+        f'params drop field EVENT_TYPE; domain is null; params ask for "ECOMMERCE". {SCHEMA_REMEDY}'
+    )
 
 
 @pytest.mark.xfail(
     strict=True,
-    reason="ensure_schema's conflict says only 'its fields differ from the schema in params.json': it names "
-    "neither the differing fields nor the two values (ensure.py, ensure_schema)",
+    reason="_schema_differences compares the non-field keys one way only (_differences(rest_new, rest_old)): a "
+    'key only the existing schema has (here "doc") is never named and the conflict falls back to \'the field '
+    "order differs', which is false (ensure.py _schema_differences, the rest_old/rest_new comparison)",
 )
-def test_ensure_schema_fields_differ_conflict_names_the_differing_field(personalize: Any, stubber: Stubber) -> None:
-    # GIVEN a schema with that name exists without EVENT_TYPE
-    expect_describe(stubber, "schema", SCHEMA_ARN, schema_body())
-    # WHEN params.json asks for EVENT_TYPE under the same name
+def test_ensure_schema_key_only_in_existing_schema_conflict_names_it(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN the existing schema carries a "doc" that params.json no longer has; the fields are identical
+    expect_describe(stubber, "schema", SCHEMA_ARN, schema_body(schema_json(doc="Retail interactions")))
+    # WHEN it is ensured
     with pytest.raises(ResourceConflict) as raised:
-        ensure.ensure_schema(personalize, PREFIX, {"name": SCHEMA_NAME, "schema": _schema_with_extra_field()})
-    # THEN the user can see what differs without diffing JSON by hand
-    assert "EVENT_TYPE" in str(raised.value)
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="a schema that differs only in domain is reported as 'its fields differ', which is false, and "
-    "neither domain is named (ensure.py, ensure_schema)",
-)
-def test_ensure_schema_domain_differs_conflict_names_both_domains(personalize: Any, stubber: Stubber) -> None:
-    # GIVEN the schema exists with the same fields in the ECOMMERCE domain
-    expect_describe(stubber, "schema", SCHEMA_ARN, schema_body(domain="ECOMMERCE"))
-    # WHEN params.json asks for it in VIDEO_ON_DEMAND
-    with pytest.raises(ResourceConflict) as raised:
-        ensure.ensure_schema(
-            personalize, PREFIX, {"name": SCHEMA_NAME, "schema": SCHEMA_JSON, "domain": "VIDEO_ON_DEMAND"}
-        )
-    # THEN the message names the domain and both values
+        ensure.ensure_schema(personalize, PREFIX, {"name": SCHEMA_NAME, "schema": SCHEMA_JSON})
+    # THEN the message names the key, and does not blame the field order
     message = str(raised.value)
-    assert "domain" in message and "ECOMMERCE" in message and "VIDEO_ON_DEMAND" in message
+    assert "doc" in message and "field order" not in message
+
+
+@pytest.mark.parametrize(
+    ("existing_domain", "wanted_domain", "difference"),
+    [
+        pytest.param(
+            "ECOMMERCE", "VIDEO_ON_DEMAND", 'domain is "ECOMMERCE"; params ask for "VIDEO_ON_DEMAND"', id="both"
+        ),
+        pytest.param(None, "ECOMMERCE", 'domain is null; params ask for "ECOMMERCE"', id="custom-vs-domain"),
+        pytest.param("ECOMMERCE", None, 'domain is "ECOMMERCE"; params ask for null', id="domain-vs-custom"),
+    ],
+)
+def test_ensure_schema_domain_differs_conflict_names_both_domains(
+    personalize: Any, stubber: Stubber, existing_domain: str | None, wanted_domain: str | None, difference: str
+) -> None:
+    # GIVEN the schema exists with the same fields in another domain (or none)
+    expect_describe(
+        stubber, "schema", SCHEMA_ARN, schema_body(**({"domain": existing_domain} if existing_domain else {}))
+    )
+    spec = {"name": SCHEMA_NAME, "schema": SCHEMA_JSON, **({"domain": wanted_domain} if wanted_domain else {})}
+    # WHEN it is ensured
+    with pytest.raises(ResourceConflict) as raised:
+        ensure.ensure_schema(personalize, PREFIX, spec)
+    # THEN the message names the domain and both values, and no field
+    assert str(raised.value) == f"schema '{SCHEMA_NAME}' already exists but differs: {difference}. {SCHEMA_REMEDY}"
 
 
 # ----------------------------------------------------------------------------- dataset
@@ -539,8 +617,59 @@ def test_ensure_dataset_create_race_adopts_the_winner(personalize: Any, stubber:
     expect_describe(stubber, "dataset", DATASET_ARN, dataset_body("CREATE IN_PROGRESS"))
     # WHEN the dataset is ensured
     record = ensure.ensure_dataset(personalize, PREFIX, GROUP_ARN, dataset_spec())
-    # THEN the winner is adopted and polled
+    # THEN the winner, identical to what params ask for, is adopted and polled
     assert (record.status, record.action) == ("CREATE IN_PROGRESS", "reused")
+    assert record.details == {"schemaArn": SCHEMA_ARN, "schemaName": SCHEMA_NAME, "schemaAction": "reused"}
+
+
+DATASET_REQUEST = {
+    "name": "retail-demo-interactions",
+    "datasetType": "Interactions",
+    "schemaArn": SCHEMA_ARN,
+    "datasetGroupArn": GROUP_ARN,
+}
+
+
+def test_ensure_dataset_create_race_winner_with_other_name_is_a_conflict(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN a concurrent run creates this group's INTERACTIONS dataset first, under another name
+    expect_schema(stubber)
+    expect_describe(stubber, "dataset", DATASET_ARN, None)
+    expect_already_exists(stubber, "create_dataset", DATASET_ARN, dict(DATASET_REQUEST))
+    expect_describe(stubber, "dataset", DATASET_ARN, dataset_body("CREATE PENDING", name="legacy-interactions"))
+    # WHEN the dataset is ensured
+    # THEN the winner is compared as on the reuse path, not adopted blindly
+    with pytest.raises(ResourceConflict, match="already has a INTERACTIONS dataset named 'legacy-interactions'"):
+        ensure.ensure_dataset(personalize, PREFIX, GROUP_ARN, dataset_spec())
+
+
+def test_ensure_dataset_create_race_winner_on_other_schema_asks_to_retry(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN a concurrent run creates the dataset first on another schema, and it is still being created
+    expect_schema(stubber)
+    expect_describe(stubber, "dataset", DATASET_ARN, None)
+    expect_already_exists(stubber, "create_dataset", DATASET_ARN, dict(DATASET_REQUEST))
+    expect_describe(stubber, "dataset", DATASET_ARN, dataset_body("CREATE IN_PROGRESS", schema_arn=OLD_SCHEMA_ARN))
+    # WHEN the dataset is ensured (no update queued: a busy dataset cannot be swapped)
+    # THEN the run is not told the dataset is on our schema: it is asked to try again once it is ACTIVE
+    with pytest.raises(ResourceConflict, match="retail-demo-interactions' is CREATE IN_PROGRESS.*once it is ACTIVE"):
+        ensure.ensure_dataset(personalize, PREFIX, GROUP_ARN, dataset_spec())
+
+
+def test_ensure_dataset_create_race_active_winner_on_other_schema_is_swapped(
+    personalize: Any, stubber: Stubber
+) -> None:
+    # GIVEN a concurrent run created the dataset first on another schema, and it is already ACTIVE
+    expect_schema(stubber)
+    expect_describe(stubber, "dataset", DATASET_ARN, None)
+    expect_already_exists(stubber, "create_dataset", DATASET_ARN, dict(DATASET_REQUEST))
+    expect_describe(stubber, "dataset", DATASET_ARN, dataset_body(schema_arn=OLD_SCHEMA_ARN))
+    stubber.add_response(
+        "update_dataset", {"datasetArn": DATASET_ARN}, {"datasetArn": DATASET_ARN, "schemaArn": SCHEMA_ARN}
+    )
+    expect_describe(stubber, "dataset", DATASET_ARN, dataset_body("UPDATE PENDING", schema_arn=OLD_SCHEMA_ARN))
+    # WHEN the dataset is ensured
+    record = ensure.ensure_dataset(personalize, PREFIX, GROUP_ARN, dataset_spec())
+    # THEN it is switched to params' schema like any existing dataset
+    assert (record.status, record.action) == ("UPDATE PENDING", "updated")
 
 
 def test_ensure_dataset_other_name_for_the_type_is_a_conflict(personalize: Any, stubber: Stubber) -> None:
@@ -592,33 +721,59 @@ def test_ensure_dataset_new_schema_while_dataset_busy_is_a_conflict(personalize:
         ensure.ensure_dataset(personalize, PREFIX, GROUP_ARN, dataset_spec())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a failed UpdateDataset stays in latestDatasetUpdate forever and effective_status reports the ACTIVE "
-    "dataset as UPDATE FAILED, so ensure_dataset raises ResourceFailed on every later run: the swap is never "
-    "retried, even with a corrected schema (ensure.py ensure_dataset via _fail_if_unusable)",
-)
+FAILED_SWAP = {
+    "schemaArn": f"{PREFIX}:schema/{GROUP}-interactions-badbadba",
+    "status": "UPDATE FAILED",
+    "failureReason": "Required column ITEM_ID is missing",
+    "creationDateTime": T0,
+    "lastUpdatedDateTime": T1,
+}
+
+
 def test_ensure_dataset_after_failed_swap_retries_with_corrected_schema(personalize: Any, stubber: Stubber) -> None:
     # GIVEN an ACTIVE dataset on the old schema whose swap to a bad schema failed in an earlier run
-    failed_update = {
-        "schemaArn": f"{PREFIX}:schema/{GROUP}-interactions-badbadba",
-        "status": "UPDATE FAILED",
-        "failureReason": "Required column ITEM_ID is missing",
-        "creationDateTime": T0,
-        "lastUpdatedDateTime": T1,
-    }
     expect_schema(stubber)
     expect_describe(
-        stubber, "dataset", DATASET_ARN, dataset_body(schema_arn=OLD_SCHEMA_ARN, latestDatasetUpdate=failed_update)
+        stubber, "dataset", DATASET_ARN, dataset_body(schema_arn=OLD_SCHEMA_ARN, latestDatasetUpdate=FAILED_SWAP)
     )
     stubber.add_response(
         "update_dataset", {"datasetArn": DATASET_ARN}, {"datasetArn": DATASET_ARN, "schemaArn": SCHEMA_ARN}
     )
-    expect_describe(stubber, "dataset", DATASET_ARN, dataset_body("UPDATE PENDING", schema_arn=OLD_SCHEMA_ARN))
+    expect_describe(
+        stubber,
+        "dataset",
+        DATASET_ARN,
+        dataset_body(
+            "UPDATE PENDING",
+            schema_arn=OLD_SCHEMA_ARN,
+            latestDatasetUpdate={"schemaArn": SCHEMA_ARN, "status": "UPDATE PENDING", "creationDateTime": T1},
+        ),
+    )
     # WHEN the user fixed the schema and uploads the parameters again
     record = ensure.ensure_dataset(personalize, PREFIX, GROUP_ARN, dataset_spec())
-    # THEN the swap is tried again with the corrected schema
-    assert record.action == "updated"
+    # THEN the old failure does not poison the dataset: the swap is tried again with the corrected schema
+    assert record == new_record(
+        "dataset",
+        DATASET_ARN,
+        "retail-demo-interactions",
+        "UPDATE PENDING",
+        "updated",
+        schemaArn=SCHEMA_ARN,
+        schemaName=SCHEMA_NAME,
+        schemaAction="reused",
+    )
+
+
+def test_ensure_dataset_failed_swap_then_params_back_on_its_schema_is_reused(
+    personalize: Any, stubber: Stubber
+) -> None:
+    # GIVEN a swap away from this schema failed earlier, and params.json went back to this schema
+    expect_schema(stubber)
+    expect_describe(stubber, "dataset", DATASET_ARN, dataset_body(latestDatasetUpdate=FAILED_SWAP))
+    # WHEN the dataset is ensured (no update queued)
+    record = ensure.ensure_dataset(personalize, PREFIX, GROUP_ARN, dataset_spec())
+    # THEN the dataset is used as it is
+    assert (record.status, record.action) == ("ACTIVE", "reused")
 
 
 def test_ensure_dataset_create_failed_raises_with_update_reason(personalize: Any, stubber: Stubber) -> None:
@@ -637,8 +792,17 @@ def test_ensure_dataset_create_failed_raises_with_update_reason(personalize: Any
 
 
 # ----------------------------------------------------------------------------- import
+OTHER_JOB = f"{GROUP}-interactions-fedcba987654"  # the same folder with other files in it
+OTHER_DATASET_ARN = f"{PREFIX}:dataset/another-team/INTERACTIONS"
+
+
 def job_arn(name: str) -> str:
     return f"{PREFIX}:dataset-import-job/{name}"
+
+
+def attempt(base: str, number: int) -> str:
+    """The name of attempt ``number`` of ``base``, written out independently of the code."""
+    return base if number == 1 else f"{base}-r{number}"
 
 
 def import_request(name: str = JOB_BASE, **extra: Any) -> dict[str, Any]:
@@ -651,20 +815,56 @@ def import_request(name: str = JOB_BASE, **extra: Any) -> dict[str, Any]:
     }
 
 
-def test_ensure_import_absent_creates_job_with_exact_params(personalize: Any, stubber: Stubber) -> None:
-    # GIVEN no import job for this data fingerprint; params ask for an incremental import
+def day(number: int) -> datetime:
+    return T0 + timedelta(days=number)
+
+
+def job_summary(name: str, status: str = "ACTIVE", created: datetime = T0, **extra: Any) -> dict[str, Any]:
+    """One item of ListDatasetImportJobs (a summary: no datasetArn, no data source)."""
+    return {
+        "jobName": name,
+        "datasetImportJobArn": job_arn(name),
+        "status": status,
+        "creationDateTime": created,
+        "lastUpdatedDateTime": created + timedelta(minutes=9),
+        "importMode": "FULL",
+        **extra,
+    }
+
+
+def expect_pages(stubber: Stubber, method: str, key: str, params: dict[str, Any], pages: tuple[list, ...]) -> None:
+    """One List* call per page, chained by nextToken exactly as botocore's paginator sends it."""
+    for index, items in enumerate(pages):
+        request = dict(params) if index == 0 else {**params, "nextToken": f"token-{index}"}
+        response: dict[str, Any] = {key: items}
+        if index < len(pages) - 1:
+            response["nextToken"] = f"token-{index + 1}"
+        stubber.add_response(method, response, request)
+
+
+def expect_import_jobs(stubber: Stubber, *pages: list[dict[str, Any]]) -> None:
+    """ListDatasetImportJobs filtered on this dataset, one argument per page."""
+    expect_pages(stubber, "list_dataset_import_jobs", "datasetImportJobs", {"datasetArn": DATASET_ARN}, pages)
+
+
+def expect_import_created(stubber: Stubber, name: str, **request: Any) -> None:
+    """The free-name check, the create and the read-back of a new import job."""
+    expect_describe(stubber, "datasetImportJob", job_arn(name), None)
+    stubber.add_response(
+        "create_dataset_import_job", {"datasetImportJobArn": job_arn(name)}, import_request(name, **request)
+    )
+    expect_describe(stubber, "datasetImportJob", job_arn(name), job_body(name, "CREATE PENDING"))
+
+
+def test_ensure_import_dataset_never_imported_creates_job_with_exact_params(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN a dataset with no import job; params ask for an incremental import
     spec = dataset_spec()
     spec["datasetImportJob"]["importMode"] = "INCREMENTAL"
-    expect_describe(stubber, "datasetImportJob", job_arn(JOB_BASE), None)
-    stubber.add_response(
-        "create_dataset_import_job",
-        {"datasetImportJobArn": job_arn(JOB_BASE)},
-        import_request(importMode="INCREMENTAL"),
-    )
-    expect_describe(stubber, "datasetImportJob", job_arn(JOB_BASE), job_body(status="CREATE PENDING"))
+    expect_import_jobs(stubber, [])
+    expect_import_created(stubber, JOB_BASE, importMode="INCREMENTAL")
     # WHEN the import is ensured
     record = ensure.ensure_import(personalize, PREFIX, DATASET_ARN, ROLE_ARN, spec)
-    # THEN the job is created with the pipeline's role and the dataset ARN filled in
+    # THEN the job is created under the derived name with the pipeline's role and the dataset ARN filled in
     assert record == PollRecord(
         kind="datasetImportJob",
         arn=job_arn(JOB_BASE),
@@ -673,76 +873,179 @@ def test_ensure_import_absent_creates_job_with_exact_params(personalize: Any, st
         action="created",
         waitSeconds=POLICIES["datasetImportJob"].wait_seconds,
         waitedSeconds=0,
-        details={"datasetArn": DATASET_ARN},
+        details={},
     )
 
 
 @pytest.mark.parametrize(
-    ("status", "action"),
+    ("status", "action", "record_status"),
     [
-        pytest.param("ACTIVE", "reused", id="finished"),
-        pytest.param("CREATE IN_PROGRESS", "resumed", id="still-running"),
-        pytest.param("CREATE PENDING", "resumed", id="queued"),
+        pytest.param("ACTIVE", "reused", "ACTIVE", id="finished"),
+        pytest.param("CREATE IN_PROGRESS", "resumed", "CREATE IN_PROGRESS", id="still-running"),
+        pytest.param("CREATE PENDING", "resumed", "CREATE PENDING", id="queued"),
     ],
 )
-def test_ensure_import_same_data_job_exists_is_not_repeated(
-    personalize: Any, stubber: Stubber, status: str, action: str
+def test_ensure_import_latest_job_is_these_files_is_not_repeated(
+    personalize: Any, stubber: Stubber, status: str, action: str, record_status: str
 ) -> None:
-    # GIVEN a job for the same files already exists on this dataset
+    # GIVEN other data was imported first, then these very files (listed newest first, as the service does)
+    expect_import_jobs(stubber, [job_summary(JOB_BASE, status, day(1)), job_summary(OTHER_JOB, "ACTIVE", day(0))])
     expect_describe(stubber, "datasetImportJob", job_arn(JOB_BASE), job_body(status=status))
+    # WHEN the import is ensured (no create queued: the Stubber fails on one)
+    record = ensure.ensure_import(personalize, PREFIX, DATASET_ARN, ROLE_ARN, dataset_spec())
+    # THEN no second import is started: the finished job is reused, a running one waited for
+    assert record == new_record("datasetImportJob", job_arn(JOB_BASE), JOB_BASE, record_status, action)
+
+
+def test_ensure_import_latest_ours_with_failed_jobs_around_it_is_reused(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN the first attempt for these files failed, the second succeeded, and a later import of other
+    # files failed (a failed import leaves the dataset's data as it was)
+    expect_import_jobs(
+        stubber,
+        [
+            job_summary(JOB_BASE, "CREATE FAILED", day(0), failureReason="Insufficient privileges"),
+            job_summary(attempt(JOB_BASE, 2), "ACTIVE", day(1)),
+            job_summary(OTHER_JOB, "CREATE FAILED", day(2), failureReason="Input CSV is missing ITEM_ID"),
+        ],
+    )
+    expect_describe(stubber, "datasetImportJob", job_arn(attempt(JOB_BASE, 2)), job_body(attempt(JOB_BASE, 2)))
     # WHEN the import is ensured
     record = ensure.ensure_import(personalize, PREFIX, DATASET_ARN, ROLE_ARN, dataset_spec())
-    # THEN no second import is started
-    stubber.assert_no_pending_responses()
-    assert (record.action, record.status) == (action, "ACTIVE" if status == "ACTIVE" else status)
+    # THEN the successful attempt is reused: these files are still the dataset's data
+    assert (record.name, record.arn, record.status, record.action) == (
+        attempt(JOB_BASE, 2),
+        job_arn(attempt(JOB_BASE, 2)),
+        "ACTIVE",
+        "reused",
+    )
 
 
-def test_ensure_import_after_failed_job_retries_as_r2(personalize: Any, stubber: Stubber) -> None:
-    # GIVEN the job for these files failed earlier (say the role could not read the bucket)
-    expect_describe(
+def test_ensure_import_back_to_earlier_data_imports_it_again_as_r2(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN these files were imported, then other files replaced them
+    expect_import_jobs(stubber, [job_summary(OTHER_JOB, "ACTIVE", day(1)), job_summary(JOB_BASE, "ACTIVE", day(0))])
+    # AND the first name is taken for good (import jobs cannot be deleted)
+    expect_describe(stubber, "datasetImportJob", job_arn(JOB_BASE), job_body())
+    expect_import_created(stubber, attempt(JOB_BASE, 2))
+    # WHEN the earlier params and data are uploaded again
+    record = ensure.ensure_import(personalize, PREFIX, DATASET_ARN, ROLE_ARN, dataset_spec())
+    # THEN the earlier files are imported again, under the next free name
+    assert (record.name, record.arn, record.status, record.action) == (
+        attempt(JOB_BASE, 2),
+        job_arn(attempt(JOB_BASE, 2)),
+        "CREATE PENDING",
+        "created",
+    )
+
+
+def test_ensure_import_back_again_after_failed_reimport_takes_r3(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN these files, then other files, then a failed re-import of these files as -r2
+    expect_import_jobs(
         stubber,
-        "datasetImportJob",
-        job_arn(JOB_BASE),
-        job_body(status="CREATE FAILED", failureReason="Insufficient privileges for accessing data in S3"),
+        [
+            job_summary(JOB_BASE, "ACTIVE", day(0)),
+            job_summary(OTHER_JOB, "ACTIVE", day(1)),
+            job_summary(attempt(JOB_BASE, 2), "CREATE FAILED", day(2)),
+        ],
     )
-    expect_describe(stubber, "datasetImportJob", job_arn(f"{JOB_BASE}-r2"), None)
-    stubber.add_response(
-        "create_dataset_import_job",
-        {"datasetImportJobArn": job_arn(f"{JOB_BASE}-r2")},
-        import_request(f"{JOB_BASE}-r2"),
-    )
+    expect_describe(stubber, "datasetImportJob", job_arn(JOB_BASE), job_body())
     expect_describe(
-        stubber, "datasetImportJob", job_arn(f"{JOB_BASE}-r2"), job_body(f"{JOB_BASE}-r2", "CREATE PENDING")
+        stubber, "datasetImportJob", job_arn(attempt(JOB_BASE, 2)), job_body(attempt(JOB_BASE, 2), "CREATE FAILED")
     )
-    # WHEN the import is ensured again
+    expect_import_created(stubber, attempt(JOB_BASE, 3))
+    # WHEN the import is ensured
+    record = ensure.ensure_import(personalize, PREFIX, DATASET_ARN, ROLE_ARN, dataset_spec())
+    # THEN the dataset still holds the other files, so these are imported under the first free name
+    assert (record.name, record.action) == (attempt(JOB_BASE, 3), "created")
+
+
+def test_ensure_import_recreated_dataset_with_old_job_name_creates_r2(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN the dataset was deleted and created again: no job is listed for it, yet the job that filled
+    # the old dataset keeps its name in the account
+    expect_import_jobs(stubber, [])
+    expect_describe(stubber, "datasetImportJob", job_arn(JOB_BASE), job_body())
+    expect_import_created(stubber, attempt(JOB_BASE, 2))
+    # WHEN the import is ensured
+    record = ensure.ensure_import(personalize, PREFIX, DATASET_ARN, ROLE_ARN, dataset_spec())
+    # THEN the empty dataset is filled again, under the next free name
+    assert (record.name, record.action) == (attempt(JOB_BASE, 2), "created")
+
+
+def test_ensure_import_latest_failed_retries_as_r2(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN the only job for these files failed (say the role could not read the bucket)
+    reason = "Insufficient privileges for accessing data in S3"
+    expect_import_jobs(stubber, [job_summary(JOB_BASE, "CREATE FAILED", failureReason=reason)])
+    expect_describe(
+        stubber, "datasetImportJob", job_arn(JOB_BASE), job_body(status="CREATE FAILED", failureReason=reason)
+    )
+    expect_import_created(stubber, attempt(JOB_BASE, 2))
+    # WHEN the cause is fixed and the import is ensured again
     record = ensure.ensure_import(personalize, PREFIX, DATASET_ARN, ROLE_ARN, dataset_spec())
     # THEN a new attempt runs under <name>-r2
-    assert (record.name, record.arn, record.action) == (f"{JOB_BASE}-r2", job_arn(f"{JOB_BASE}-r2"), "created")
+    assert (record.name, record.arn, record.action) == (attempt(JOB_BASE, 2), job_arn(attempt(JOB_BASE, 2)), "created")
 
 
 def test_ensure_import_r2_in_progress_is_resumed(personalize: Any, stubber: Stubber) -> None:
     # GIVEN the first attempt failed and the second is still running
-    expect_describe(stubber, "datasetImportJob", job_arn(JOB_BASE), job_body(status="CREATE FAILED"))
+    expect_import_jobs(
+        stubber,
+        [
+            job_summary(attempt(JOB_BASE, 2), "CREATE IN_PROGRESS", day(1)),
+            job_summary(JOB_BASE, "CREATE FAILED", day(0)),
+        ],
+    )
     expect_describe(
-        stubber, "datasetImportJob", job_arn(f"{JOB_BASE}-r2"), job_body(f"{JOB_BASE}-r2", "CREATE IN_PROGRESS")
+        stubber,
+        "datasetImportJob",
+        job_arn(attempt(JOB_BASE, 2)),
+        job_body(attempt(JOB_BASE, 2), "CREATE IN_PROGRESS"),
     )
     # WHEN the import is ensured
     record = ensure.ensure_import(personalize, PREFIX, DATASET_ARN, ROLE_ARN, dataset_spec())
     # THEN the run waits for -r2 rather than starting -r3
-    assert (record.name, record.action) == (f"{JOB_BASE}-r2", "resumed")
+    assert (record.name, record.status, record.action) == (attempt(JOB_BASE, 2), "CREATE IN_PROGRESS", "resumed")
 
 
 def test_ensure_import_every_attempt_failed_gives_up(personalize: Any, stubber: Stubber) -> None:
     # GIVEN all MAX_ATTEMPTS jobs for these files failed
-    names = [JOB_BASE] + [f"{JOB_BASE}-r{n}" for n in range(2, ensure.MAX_ATTEMPTS + 1)]
+    names = [attempt(JOB_BASE, n) for n in range(1, ensure.MAX_ATTEMPTS + 1)]
+    expect_import_jobs(stubber, [job_summary(name, "CREATE FAILED", day(n)) for n, name in enumerate(names)])
     for name in names:
         expect_describe(stubber, "datasetImportJob", job_arn(name), job_body(name, "CREATE FAILED"))
-    # WHEN the import is ensured
+    # WHEN the import is ensured (no create queued)
     with pytest.raises(ResourceFailed) as raised:
         ensure.ensure_import(personalize, PREFIX, DATASET_ARN, ROLE_ARN, dataset_spec())
-    # THEN the run asks for a human, naming the first and last job
+    # THEN the run asks for a human, naming the data and the first and last job
+    assert str(raised.value) == (
+        f"the INTERACTIONS data was imported {ensure.MAX_ATTEMPTS} times without success "
+        f"(jobs {JOB_BASE} to {JOB_BASE}-r{ensure.MAX_ATTEMPTS}); read their failureReason in the console"
+    )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="ensure_import spends its MAX_ATTEMPTS names on every name that exists, successful imports "
+    "included: after the dataset went back to the same files nine times it stops with 'imported 9 times "
+    "without success ... read their failureReason', which is false, and can never import them again "
+    "(ensure.py ensure_import, the `continue` on an existing name and the final ResourceFailed)",
+)
+def test_ensure_import_names_used_up_by_successful_imports_is_not_reported_as_failures(
+    personalize: Any, stubber: Stubber
+) -> None:
+    # GIVEN the dataset alternated between these files and others: every attempt name imported successfully
+    names = [attempt(JOB_BASE, n) for n in range(1, ensure.MAX_ATTEMPTS + 1)]
+    others = [f"{GROUP}-interactions-{n:012x}" for n in range(1, ensure.MAX_ATTEMPTS + 1)]
+    jobs = []
+    for n, (ours, theirs) in enumerate(zip(names, others, strict=True)):
+        jobs += [job_summary(ours, "ACTIVE", day(2 * n)), job_summary(theirs, "ACTIVE", day(2 * n + 1))]
+    expect_import_jobs(stubber, jobs)
+    for name in names:
+        expect_describe(stubber, "datasetImportJob", job_arn(name), job_body(name))
+    # WHEN these files are uploaded once more
+    with pytest.raises((ResourceFailed, ResourceConflict)) as raised:
+        ensure.ensure_import(personalize, PREFIX, DATASET_ARN, ROLE_ARN, dataset_spec())
+    # THEN if the run stops, it does not send the user looking for failures that never happened
     message = str(raised.value)
-    assert names[0] in message and names[-1] in message and "INTERACTIONS" in message
+    assert "without success" not in message and "failureReason" not in message
 
 
 def test_ensure_import_long_name_retry_stays_within_63_characters(personalize: Any, stubber: Stubber) -> None:
@@ -752,37 +1055,107 @@ def test_ensure_import_long_name_retry_stays_within_63_characters(personalize: A
     spec = dataset_spec()
     spec["datasetImportJob"]["jobName"] = base
     retry = base[:60] + "-r2"
+    expect_import_jobs(stubber, [job_summary(base, "CREATE FAILED")])
     expect_describe(stubber, "datasetImportJob", job_arn(base), job_body(base, "CREATE FAILED"))
-    expect_describe(stubber, "datasetImportJob", job_arn(retry), None)
-    stubber.add_response("create_dataset_import_job", {"datasetImportJobArn": job_arn(retry)}, import_request(retry))
-    expect_describe(stubber, "datasetImportJob", job_arn(retry), job_body(retry, "CREATE PENDING"))
+    expect_import_created(stubber, retry)
     # WHEN the import is ensured
     record = ensure.ensure_import(personalize, PREFIX, DATASET_ARN, ROLE_ARN, spec)
     # THEN the retry name is a valid Personalize name
     assert record.name == retry and len(record.name) == 63
 
 
-def test_ensure_import_job_name_used_on_another_dataset_is_a_conflict(personalize: Any, stubber: Stubber) -> None:
-    # GIVEN a job with this name imported into another dataset (job names are account-wide)
-    other_dataset = f"{PREFIX}:dataset/another-team/INTERACTIONS"
-    expect_describe(stubber, "datasetImportJob", job_arn(JOB_BASE), job_body(dataset_arn=other_dataset))
+def test_ensure_import_long_name_latest_retry_is_recognised(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN a 63-character job name whose cut retry name is the latest import of the dataset
+    base = "g" * 42 + "-interactions-0123456"
+    spec = dataset_spec()
+    spec["datasetImportJob"]["jobName"] = base
+    retry = base[:60] + "-r2"
+    expect_import_jobs(stubber, [job_summary(base, "CREATE FAILED", day(0)), job_summary(retry, "ACTIVE", day(1))])
+    expect_describe(stubber, "datasetImportJob", job_arn(retry), job_body(retry))
     # WHEN the import is ensured
-    with pytest.raises(ResourceConflict) as raised:
-        ensure.ensure_import(personalize, PREFIX, DATASET_ARN, ROLE_ARN, dataset_spec())
-    # THEN the message names both datasets
-    message = str(raised.value)
-    assert other_dataset in message and DATASET_ARN in message and JOB_BASE in message
+    record = ensure.ensure_import(personalize, PREFIX, DATASET_ARN, ROLE_ARN, spec)
+    # THEN the cut name still counts as an attempt of these files
+    assert (record.name, record.action) == (retry, "reused")
+
+
+def test_ensure_import_job_name_used_on_another_dataset_takes_next_name(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN a job with the derived name imported into another dataset (job names are account-wide)
+    expect_import_jobs(stubber, [])
+    expect_describe(stubber, "datasetImportJob", job_arn(JOB_BASE), job_body(dataset_arn=OTHER_DATASET_ARN))
+    expect_import_created(stubber, attempt(JOB_BASE, 2))
+    # WHEN the import is ensured
+    record = ensure.ensure_import(personalize, PREFIX, DATASET_ARN, ROLE_ARN, dataset_spec())
+    # THEN the other dataset's job is left alone and this dataset gets its own job
+    assert (record.name, record.action) == (attempt(JOB_BASE, 2), "created")
 
 
 def test_ensure_import_create_race_adopts_the_winner(personalize: Any, stubber: Stubber) -> None:
-    # GIVEN another run starts the same job between our describe and our create
+    # GIVEN another run starts the same job on this dataset between our describe and our create
+    expect_import_jobs(stubber, [])
     expect_describe(stubber, "datasetImportJob", job_arn(JOB_BASE), None)
     expect_already_exists(stubber, "create_dataset_import_job", job_arn(JOB_BASE), import_request())
     expect_describe(stubber, "datasetImportJob", job_arn(JOB_BASE), job_body(status="CREATE PENDING"))
     # WHEN the import is ensured
     record = ensure.ensure_import(personalize, PREFIX, DATASET_ARN, ROLE_ARN, dataset_spec())
     # THEN the running job is adopted
-    assert (record.name, record.status, record.action) == (JOB_BASE, "CREATE PENDING", "reused")
+    assert record == new_record("datasetImportJob", job_arn(JOB_BASE), JOB_BASE, "CREATE PENDING", "reused")
+
+
+def test_ensure_import_create_race_lost_to_another_dataset_takes_next_name(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN a run for another dataset takes the derived name between our describe and our create
+    expect_import_jobs(stubber, [])
+    expect_describe(stubber, "datasetImportJob", job_arn(JOB_BASE), None)
+    expect_already_exists(stubber, "create_dataset_import_job", job_arn(JOB_BASE), import_request())
+    expect_describe(
+        stubber, "datasetImportJob", job_arn(JOB_BASE), job_body(status="CREATE PENDING", dataset_arn=OTHER_DATASET_ARN)
+    )
+    expect_import_created(stubber, attempt(JOB_BASE, 2))
+    # WHEN the import is ensured
+    record = ensure.ensure_import(personalize, PREFIX, DATASET_ARN, ROLE_ARN, dataset_spec())
+    # THEN the other dataset's job is not adopted; this dataset's import runs under the next name
+    assert record == new_record(
+        "datasetImportJob", job_arn(attempt(JOB_BASE, 2)), attempt(JOB_BASE, 2), "CREATE PENDING", "created"
+    )
+
+
+def test_ensure_import_latest_job_on_second_page_is_found(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN two pages of jobs; the dataset's latest import, these very files as -r2, is on the second
+    expect_import_jobs(
+        stubber,
+        [job_summary(JOB_BASE, "CREATE FAILED", day(0)), job_summary(OTHER_JOB, "ACTIVE", day(1))],
+        [job_summary(attempt(JOB_BASE, 2), "ACTIVE", day(2))],
+    )
+    expect_describe(stubber, "datasetImportJob", job_arn(attempt(JOB_BASE, 2)), job_body(attempt(JOB_BASE, 2)))
+    # WHEN the import is ensured
+    record = ensure.ensure_import(personalize, PREFIX, DATASET_ARN, ROLE_ARN, dataset_spec())
+    # THEN every page is read and -r2 is reused
+    assert (record.name, record.action) == (attempt(JOB_BASE, 2), "reused")
+
+
+def test_ensure_import_pages_in_any_order_latest_is_by_creation_time(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN two pages, newest first: other files on the first page, these files (older) on the second
+    expect_import_jobs(stubber, [job_summary(OTHER_JOB, "ACTIVE", day(1))], [job_summary(JOB_BASE, "ACTIVE", day(0))])
+    expect_describe(stubber, "datasetImportJob", job_arn(JOB_BASE), job_body())
+    expect_import_created(stubber, attempt(JOB_BASE, 2))
+    # WHEN the import is ensured
+    record = ensure.ensure_import(personalize, PREFIX, DATASET_ARN, ROLE_ARN, dataset_spec())
+    # THEN the latest import is chosen by creation time, not by its place in the listing
+    assert (record.name, record.action) == (attempt(JOB_BASE, 2), "created")
+
+
+def test_ensure_import_throttled_list_propagates_client_error(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN Personalize throttles the listing of the dataset's jobs
+    stubber.add_client_error(
+        "list_dataset_import_jobs",
+        service_error_code="ThrottlingException",
+        service_message="Rate exceeded",
+        expected_params={"datasetArn": DATASET_ARN},
+    )
+    # WHEN the import is ensured (nothing else queued: no job may be created blind)
+    # THEN the ClientError reaches run_step, which renames it for the state machine's Retry
+    with pytest.raises(ClientError) as raised:
+        ensure.ensure_import(personalize, PREFIX, DATASET_ARN, ROLE_ARN, dataset_spec())
+    assert raised.value.response["Error"]["Code"] == "ThrottlingException"
 
 
 # ----------------------------------------------------------------------------- solution
@@ -875,20 +1248,32 @@ def test_ensure_solution_create_race_adopts_the_winner(personalize: Any, stubber
     assert (record.status, record.action) == ("CREATE IN_PROGRESS", "reused")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="on the create race ensure_solution returns the winner without comparing it with params.json, so a "
-    "solution with another recipe is silently 'reused' (ensure.py ensure_solution, the existing-is-None branch)",
-)
 def test_ensure_solution_create_race_with_other_recipe_is_a_conflict(personalize: Any, stubber: Stubber) -> None:
     # GIVEN a concurrent run with another recipe wins the create
     expect_describe(stubber, "solution", SOLUTION_ARN, None)
     expect_already_exists(stubber, "create_solution", SOLUTION_ARN, {**SOLUTION_SPEC, "datasetGroupArn": GROUP_ARN})
     expect_describe(stubber, "solution", SOLUTION_ARN, solution_body("CREATE PENDING", recipeArn=OTHER_RECIPE))
     # WHEN it is ensured
-    # THEN the difference is reported as on the reuse path
-    with pytest.raises(ResourceConflict, match="recipeArn"):
+    with pytest.raises(ResourceConflict) as raised:
         ensure.ensure_solution(personalize, PREFIX, GROUP_ARN, dict(SOLUTION_SPEC))
+    # THEN the difference is reported as on the reuse path
+    assert str(raised.value) == (
+        f"solution '{SOLUTION}' already exists but differs: "
+        f'recipeArn is "{OTHER_RECIPE}"; params ask for "{RECIPE}". '
+        "A solution's configuration cannot change: choose a new solution name, or delete the old one."
+    )
+
+
+def test_ensure_solution_created_is_not_compared(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN no solution; the read-back shows service defaults and the tags are not echoed
+    spec = {**SOLUTION_SPEC, "tags": [{"tagKey": "team", "tagValue": "ml"}]}
+    expect_describe(stubber, "solution", SOLUTION_ARN, None)
+    stubber.add_response("create_solution", {"solutionArn": SOLUTION_ARN}, {**spec, "datasetGroupArn": GROUP_ARN})
+    expect_describe(stubber, "solution", SOLUTION_ARN, solution_body("CREATE PENDING", performAutoTraining=True))
+    # WHEN it is ensured
+    record = ensure.ensure_solution(personalize, PREFIX, GROUP_ARN, spec)
+    # THEN what this run created is trusted: only an adopted or earlier solution is compared
+    assert (record.status, record.action) == ("CREATE PENDING", "created")
 
 
 def test_ensure_solution_being_deleted_is_a_conflict(personalize: Any, stubber: Stubber) -> None:
@@ -901,22 +1286,33 @@ def test_ensure_solution_being_deleted_is_a_conflict(personalize: Any, stubber: 
 
 
 # ----------------------------------------------------------------------------- solution version
-def expect_latest_version(stubber: Stubber, version: dict[str, Any] | None) -> None:
-    """describe_solution pointing at ``version`` as its latest, then describe_solution_version of it."""
-    latest = {}
-    if version is not None:
-        latest = {
-            "latestSolutionVersion": {
-                "solutionVersionArn": version["solutionVersionArn"],
-                "status": version["status"],
-                "trainingMode": "FULL",
-                "creationDateTime": T0,
-                "lastUpdatedDateTime": T1,
-            }
-        }
-    expect_describe(stubber, "solution", SOLUTION_ARN, solution_body(**latest))
-    if version is not None:
-        expect_describe(stubber, "solutionVersion", version["solutionVersionArn"], version)
+OTHER_DATA_VERSION = f"{SOLUTION}-0000aaaa1111"  # the derived name of a version trained on other data
+
+
+def version_arn(number: int) -> str:
+    return f"{SOLUTION_ARN}/{number:08x}"
+
+
+def version_summary(arn: str, status: str = "ACTIVE", created: datetime = T0, **extra: Any) -> dict[str, Any]:
+    """One item of ListSolutionVersions: it has no name, which is why each version is described."""
+    return {
+        "solutionVersionArn": arn,
+        "status": status,
+        "trainingMode": "FULL",
+        "trainingType": "MANUAL",
+        "creationDateTime": created,
+        "lastUpdatedDateTime": created + timedelta(hours=2),
+        **extra,
+    }
+
+
+def expect_versions(stubber: Stubber, *pages: list[dict[str, Any]]) -> None:
+    """ListSolutionVersions filtered on this solution, one argument per page."""
+    expect_pages(stubber, "list_solution_versions", "solutionVersions", {"solutionArn": SOLUTION_ARN}, pages)
+
+
+def expect_solution_exists(stubber: Stubber) -> None:
+    expect_describe(stubber, "solution", SOLUTION_ARN, solution_body())
 
 
 def expect_training(stubber: Stubber, name: str, **extra: Any) -> None:
@@ -939,73 +1335,137 @@ def expect_training(stubber: Stubber, name: str, **extra: Any) -> None:
 def test_ensure_solution_version_latest_has_derived_name_is_not_retrained(
     personalize: Any, stubber: Stubber, status: str, action: str, record_status: str
 ) -> None:
-    # GIVEN the solution's latest version carries the name derived from this config and data
-    expect_latest_version(stubber, version_body(VERSION_BASE, status=status))
-    # WHEN the version is ensured
+    # GIVEN the solution's only version carries the name derived from this config and data
+    expect_solution_exists(stubber)
+    expect_versions(stubber, [version_summary(VERSION_ARN, status)])
+    expect_describe(stubber, "solutionVersion", VERSION_ARN, version_body(VERSION_BASE, status=status))
+    # WHEN the version is ensured (no create queued)
     record = ensure.ensure_solution_version(personalize, SOLUTION_ARN, {"name": VERSION_BASE})
     # THEN no second training is paid for
-    stubber.assert_no_pending_responses()
-    assert (record.arn, record.name, record.status, record.action) == (
-        VERSION_ARN,
-        VERSION_BASE,
-        record_status,
-        action,
+    assert record == new_record(
+        "solutionVersion", VERSION_ARN, VERSION_BASE, record_status, action, solutionArn=SOLUTION_ARN
     )
-    assert record.details == {"solutionArn": SOLUTION_ARN}
-    assert record.waitSeconds == POLICIES["solutionVersion"].wait_seconds
+
+
+def test_ensure_solution_version_ours_not_latest_is_reused(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN a version was trained on these data, then a newer one on other data (newest described first)
+    expect_solution_exists(stubber)
+    expect_versions(
+        stubber, [version_summary(VERSION_ARN, created=day(1)), version_summary(OLD_VERSION_ARN, created=day(0))]
+    )
+    expect_describe(stubber, "solutionVersion", VERSION_ARN, version_body(OTHER_DATA_VERSION, VERSION_ARN))
+    expect_describe(stubber, "solutionVersion", OLD_VERSION_ARN, version_body(VERSION_BASE, OLD_VERSION_ARN))
+    # WHEN the earlier data and config are uploaded again
+    record = ensure.ensure_solution_version(personalize, SOLUTION_ARN, {"name": VERSION_BASE})
+    # THEN the version trained on them is reused instead of training again
+    assert record == new_record(
+        "solutionVersion", OLD_VERSION_ARN, VERSION_BASE, "ACTIVE", "reused", solutionArn=SOLUTION_ARN
+    )
+
+
+def test_ensure_solution_version_ours_after_failed_attempt_is_reused(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN the first attempt failed, -r2 trained, and a later version on other data exists
+    expect_solution_exists(stubber)
+    expect_versions(
+        stubber,
+        [
+            version_summary(version_arn(3), created=day(2)),
+            version_summary(version_arn(2), created=day(1)),
+            version_summary(version_arn(1), "CREATE FAILED", day(0)),
+        ],
+    )
+    expect_describe(stubber, "solutionVersion", version_arn(3), version_body(OTHER_DATA_VERSION, version_arn(3)))
+    expect_describe(stubber, "solutionVersion", version_arn(2), version_body(f"{VERSION_BASE}-r2", version_arn(2)))
+    # WHEN the version is ensured (the failed first attempt is never described: -r2 answers first)
+    record = ensure.ensure_solution_version(personalize, SOLUTION_ARN, {"name": VERSION_BASE})
+    # THEN -r2 is reused
+    assert (record.arn, record.name, record.action) == (version_arn(2), f"{VERSION_BASE}-r2", "reused")
 
 
 @pytest.mark.parametrize("status", ["CREATE FAILED", "CREATE STOPPED", "CREATE STOPPING"])
-def test_ensure_solution_version_latest_failed_trains_again_as_r2(
-    personalize: Any, stubber: Stubber, status: str
-) -> None:
-    # GIVEN the latest version with the derived name failed or was stopped
-    expect_latest_version(stubber, version_body(VERSION_BASE, status=status, failureReason="Not enough interactions"))
+def test_ensure_solution_version_failed_trains_again_as_r2(personalize: Any, stubber: Stubber, status: str) -> None:
+    # GIVEN the version with the derived name failed or was stopped
+    expect_solution_exists(stubber)
+    expect_versions(stubber, [version_summary(VERSION_ARN, status)])
+    expect_describe(
+        stubber,
+        "solutionVersion",
+        VERSION_ARN,
+        version_body(VERSION_BASE, status=status, failureReason="Not enough interactions"),
+    )
     expect_training(stubber, f"{VERSION_BASE}-r2", trainingMode="FULL")
     # WHEN the version is ensured
     record = ensure.ensure_solution_version(personalize, SOLUTION_ARN, {"name": VERSION_BASE, "trainingMode": "FULL"})
     # THEN a new attempt trains under -r2 with the same options
-    assert (record.name, record.arn, record.status, record.action) == (
-        f"{VERSION_BASE}-r2",
-        NEW_VERSION_ARN,
-        "CREATE PENDING",
-        "created",
+    assert record == new_record(
+        "solutionVersion", NEW_VERSION_ARN, f"{VERSION_BASE}-r2", "CREATE PENDING", "created", solutionArn=SOLUTION_ARN
     )
 
 
-def test_ensure_solution_version_r2_failed_trains_r3(personalize: Any, stubber: Stubber) -> None:
-    # GIVEN the second attempt is the latest and failed too
-    expect_latest_version(stubber, version_body(f"{VERSION_BASE}-r2", status="CREATE FAILED"))
-    expect_training(stubber, f"{VERSION_BASE}-r3")
+def test_ensure_solution_version_failed_attempts_train_the_next_after_the_highest(
+    personalize: Any, stubber: Stubber
+) -> None:
+    # GIVEN attempts 1 and 3 failed (listed oldest first), with a version on other data in between
+    expect_solution_exists(stubber)
+    expect_versions(
+        stubber,
+        [
+            version_summary(version_arn(1), "CREATE FAILED", day(0)),
+            version_summary(version_arn(2), created=day(1)),
+            version_summary(version_arn(3), "CREATE FAILED", day(2)),
+        ],
+    )
+    # AND each version is described newest first to read its name
+    expect_describe(
+        stubber, "solutionVersion", version_arn(3), version_body(f"{VERSION_BASE}-r3", version_arn(3), "CREATE FAILED")
+    )
+    expect_describe(stubber, "solutionVersion", version_arn(2), version_body(OTHER_DATA_VERSION, version_arn(2)))
+    expect_describe(
+        stubber, "solutionVersion", version_arn(1), version_body(VERSION_BASE, version_arn(1), "CREATE FAILED")
+    )
+    expect_training(stubber, f"{VERSION_BASE}-r4")
     # WHEN the version is ensured
     record = ensure.ensure_solution_version(personalize, SOLUTION_ARN, {"name": VERSION_BASE})
-    # THEN the third attempt starts
-    assert record.name == f"{VERSION_BASE}-r3"
+    # THEN the next attempt follows the highest failed one
+    assert (record.name, record.action) == (f"{VERSION_BASE}-r4", "created")
 
 
 def test_ensure_solution_version_last_attempt_failed_gives_up_with_reason(personalize: Any, stubber: Stubber) -> None:
-    # GIVEN the MAX_ATTEMPTS-th attempt failed
-    last = f"{VERSION_BASE}-r{ensure.MAX_ATTEMPTS}"
-    expect_latest_version(stubber, version_body(last, status="CREATE FAILED", failureReason="Out of memory"))
+    # GIVEN all MAX_ATTEMPTS attempts failed; the last one for another reason than the others
+    expect_solution_exists(stubber)
+    attempts = range(ensure.MAX_ATTEMPTS, 0, -1)  # newest first
+    expect_versions(stubber, [version_summary(version_arn(n), "CREATE FAILED", day(n)) for n in attempts])
+    for n in attempts:
+        reason = "Out of memory" if n == ensure.MAX_ATTEMPTS else "Not enough interactions"
+        name = VERSION_BASE if n == 1 else f"{VERSION_BASE}-r{n}"
+        body = version_body(name, version_arn(n), "CREATE FAILED", failureReason=reason)
+        expect_describe(stubber, "solutionVersion", version_arn(n), body)
     # WHEN the version is ensured (no create queued)
-    # THEN the run stops with the last reason
-    with pytest.raises(ResourceFailed, match="Out of memory"):
+    with pytest.raises(ResourceFailed) as raised:
         ensure.ensure_solution_version(personalize, SOLUTION_ARN, {"name": VERSION_BASE})
+    # THEN the run stops with the last attempt's reason
+    assert str(raised.value) == (
+        f"training failed {ensure.MAX_ATTEMPTS} times on the same data and configuration; last reason: Out of memory"
+    )
 
 
 @pytest.mark.parametrize(
-    "latest",
+    "versions",
     [
-        pytest.param(version_body(f"{SOLUTION}-0000aaaa1111", OLD_VERSION_ARN), id="other-data"),
-        pytest.param(version_body(f"{SOLUTION}/c1a33236", OLD_VERSION_ARN), id="unnamed-automatic"),
-        pytest.param(None, id="never-trained"),
+        pytest.param([version_body(OTHER_DATA_VERSION, OLD_VERSION_ARN)], id="other-data"),
+        pytest.param([version_body(f"{SOLUTION}/c1a33236", OLD_VERSION_ARN)], id="unnamed-automatic"),
+        pytest.param([version_body(f"{VERSION_BASE}-r1", OLD_VERSION_ARN)], id="lookalike-r1"),
+        pytest.param([], id="never-trained"),
     ],
 )
-def test_ensure_solution_version_latest_has_other_name_trains(
-    personalize: Any, stubber: Stubber, latest: dict[str, Any] | None
+def test_ensure_solution_version_no_version_has_derived_name_trains(
+    personalize: Any, stubber: Stubber, versions: list[dict[str, Any]]
 ) -> None:
-    # GIVEN the latest version was trained on other data or configuration (or there is none)
-    expect_latest_version(stubber, latest)
+    # GIVEN the solution's versions were trained on other data or configuration (or there is none)
+    expect_solution_exists(stubber)
+    expect_versions(stubber, [version_summary(v["solutionVersionArn"]) for v in versions])
+    for version in versions:
+        expect_describe(stubber, "solutionVersion", version["solutionVersionArn"], version)
     expect_training(stubber, VERSION_BASE)
     # WHEN the version is ensured
     record = ensure.ensure_solution_version(personalize, SOLUTION_ARN, {"name": VERSION_BASE})
@@ -1013,32 +1473,87 @@ def test_ensure_solution_version_latest_has_other_name_trains(
     assert (record.name, record.arn, record.action) == (VERSION_BASE, NEW_VERSION_ARN, "created")
 
 
+def test_ensure_solution_version_vanished_while_listed_is_skipped(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN a listed version can no longer be described
+    expect_solution_exists(stubber)
+    expect_versions(stubber, [version_summary(OLD_VERSION_ARN)])
+    expect_describe(stubber, "solutionVersion", OLD_VERSION_ARN, None)
+    expect_training(stubber, VERSION_BASE)
+    # WHEN the version is ensured
+    record = ensure.ensure_solution_version(personalize, SOLUTION_ARN, {"name": VERSION_BASE})
+    # THEN it does not count as ours and training starts
+    assert (record.name, record.action) == (VERSION_BASE, "created")
+
+
+def test_ensure_solution_version_two_pages_read_and_described_newest_first(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN two pages listed oldest first: ours on the first, a newer version on other data on the second
+    expect_solution_exists(stubber)
+    expect_versions(
+        stubber, [version_summary(OLD_VERSION_ARN, created=day(0))], [version_summary(VERSION_ARN, created=day(1))]
+    )
+    # AND the Stubber expects the describes newest first
+    expect_describe(stubber, "solutionVersion", VERSION_ARN, version_body(OTHER_DATA_VERSION, VERSION_ARN))
+    expect_describe(stubber, "solutionVersion", OLD_VERSION_ARN, version_body(VERSION_BASE, OLD_VERSION_ARN))
+    # WHEN the version is ensured
+    record = ensure.ensure_solution_version(personalize, SOLUTION_ARN, {"name": VERSION_BASE})
+    # THEN both pages are read and ours is reused
+    assert (record.arn, record.name, record.action) == (OLD_VERSION_ARN, VERSION_BASE, "reused")
+
+
 def test_ensure_solution_version_solution_gone_fails(personalize: Any, stubber: Stubber) -> None:
     # GIVEN the solution was deleted after it was checked
     expect_describe(stubber, "solution", SOLUTION_ARN, None)
-    # WHEN the version is ensured
+    # WHEN the version is ensured (no list queued)
     # THEN the run fails naming the solution
     with pytest.raises(ResourceFailed, match=SOLUTION_ARN):
         ensure.ensure_solution_version(personalize, SOLUTION_ARN, {"name": VERSION_BASE})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ensure_solution_version calls create_solution_version outside _create_or_adopt: when a concurrent "
-    "run starts the same-named version first, ResourceAlreadyExistsException fails the run instead of the "
-    "version being adopted (ensure.py ensure_solution_version, the create call)",
-)
 def test_ensure_solution_version_create_race_adopts_the_winner(personalize: Any, stubber: Stubber) -> None:
-    # GIVEN a concurrent run starts training the same derived name between our describe and our create
-    expect_latest_version(stubber, None)
+    # GIVEN a concurrent run starts training the same derived name between our listing and our create
+    expect_solution_exists(stubber)
+    expect_versions(stubber, [])
     expect_already_exists(
         stubber, "create_solution_version", VERSION_ARN, {"solutionArn": SOLUTION_ARN, "name": VERSION_BASE}
     )
-    expect_latest_version(stubber, version_body(VERSION_BASE, status="CREATE PENDING"))
+    # AND the second listing shows the winner
+    expect_versions(stubber, [version_summary(VERSION_ARN, "CREATE PENDING")])
+    expect_describe(stubber, "solutionVersion", VERSION_ARN, version_body(VERSION_BASE, status="CREATE PENDING"))
     # WHEN the version is ensured
     record = ensure.ensure_solution_version(personalize, SOLUTION_ARN, {"name": VERSION_BASE})
-    # THEN the winner's training is adopted
-    assert (record.arn, record.action) == (VERSION_ARN, "reused")
+    # THEN the winner's training is adopted and waited for, not started twice
+    assert record == new_record(
+        "solutionVersion", VERSION_ARN, VERSION_BASE, "CREATE PENDING", "resumed", solutionArn=SOLUTION_ARN
+    )
+
+
+def test_ensure_solution_version_create_race_lost_twice_is_a_conflict(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN the create says "already exists" twice while the listing never shows the version
+    expect_solution_exists(stubber)
+    for _ in range(2):
+        expect_versions(stubber, [])
+        expect_already_exists(
+            stubber, "create_solution_version", VERSION_ARN, {"solutionArn": SOLUTION_ARN, "name": VERSION_BASE}
+        )
+    # WHEN the version is ensured
+    # THEN the run stops after the second pass instead of looping
+    with pytest.raises(ResourceConflict, match=f"solution version '{VERSION_BASE}' is being created concurrently"):
+        ensure.ensure_solution_version(personalize, SOLUTION_ARN, {"name": VERSION_BASE})
+
+
+def test_ensure_solution_version_quota_error_propagates(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN the account is at its concurrent training quota
+    expect_solution_exists(stubber)
+    expect_versions(stubber, [])
+    stubber.add_client_error(
+        "create_solution_version",
+        service_error_code="LimitExceededException",
+        expected_params={"solutionArn": SOLUTION_ARN, "name": VERSION_BASE},
+    )
+    # WHEN the version is ensured
+    # THEN the modelled error reaches the state machine's Retry, with no second pass
+    with pytest.raises(personalize.exceptions.LimitExceededException):
+        ensure.ensure_solution_version(personalize, SOLUTION_ARN, {"name": VERSION_BASE})
 
 
 # ----------------------------------------------------------------------------- campaign
@@ -1156,12 +1671,6 @@ def test_ensure_campaign_create_race_adopts_the_winner(personalize: Any, stubber
     assert (record.status, record.action) == ("CREATE IN_PROGRESS", "reused")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="on the create race ensure_campaign returns the winner as 'reused' without comparing its version, so "
-    "a campaign created on another solution version is reported as serving ours and never updated "
-    "(ensure.py ensure_campaign, the existing-is-None branch)",
-)
 def test_ensure_campaign_create_race_on_other_version_is_not_reused(personalize: Any, stubber: Stubber) -> None:
     # GIVEN a concurrent run creates the campaign first, on an older version, and it is still being created
     expect_describe(stubber, "campaign", CAMPAIGN_ARN, None)
@@ -1169,10 +1678,58 @@ def test_ensure_campaign_create_race_on_other_version_is_not_reused(personalize:
         stubber, "create_campaign", CAMPAIGN_ARN, {**CAMPAIGN_SPEC, "solutionVersionArn": NEW_VERSION_ARN}
     )
     expect_describe(stubber, "campaign", CAMPAIGN_ARN, campaign_body("CREATE IN_PROGRESS", OLD_VERSION_ARN))
+    # WHEN our version is ensured (no update queued: the campaign is busy)
+    record = ensure.ensure_campaign(personalize, PREFIX, NEW_VERSION_ARN, dict(CAMPAIGN_SPEC))
+    # THEN the update to our version is deferred, as on the reuse path
+    assert record == new_record(
+        "campaign",
+        CAMPAIGN_ARN,
+        CAMPAIGN,
+        "CREATE IN_PROGRESS",
+        "updated",
+        solutionVersionArn=NEW_VERSION_ARN,
+        pendingUpdate=True,
+    )
+
+
+def test_ensure_campaign_create_race_active_on_other_version_is_updated(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN a concurrent run's campaign, on an older version, won the create and is already ACTIVE
+    expect_describe(stubber, "campaign", CAMPAIGN_ARN, None)
+    expect_already_exists(
+        stubber, "create_campaign", CAMPAIGN_ARN, {**CAMPAIGN_SPEC, "solutionVersionArn": NEW_VERSION_ARN}
+    )
+    expect_describe(stubber, "campaign", CAMPAIGN_ARN, campaign_body(version_arn=OLD_VERSION_ARN))
+    stubber.add_response(
+        "update_campaign",
+        {"campaignArn": CAMPAIGN_ARN},
+        {"campaignArn": CAMPAIGN_ARN, "solutionVersionArn": NEW_VERSION_ARN, "minProvisionedTPS": 1},
+    )
+    update = {"solutionVersionArn": NEW_VERSION_ARN, "status": "CREATE PENDING", "creationDateTime": T1}
+    expect_describe(
+        stubber, "campaign", CAMPAIGN_ARN, campaign_body(version_arn=OLD_VERSION_ARN, latestCampaignUpdate=update)
+    )
     # WHEN our version is ensured
     record = ensure.ensure_campaign(personalize, PREFIX, NEW_VERSION_ARN, dict(CAMPAIGN_SPEC))
-    # THEN the update to our version is at least deferred, as on the reuse path
-    assert record.details.get("pendingUpdate") is True
+    # THEN it is switched to our version at once
+    assert (record.status, record.action, record.details) == (
+        "CREATE PENDING",
+        "updated",
+        {"solutionVersionArn": NEW_VERSION_ARN},
+    )
+
+
+def test_ensure_campaign_just_created_is_not_compared_or_updated(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN no campaign; params set a config the read-back of the new campaign does not show yet
+    spec = {**CAMPAIGN_SPEC, "minProvisionedTPS": 5, "campaignConfig": {"enableMetadataWithRecommendations": True}}
+    expect_describe(stubber, "campaign", CAMPAIGN_ARN, None)
+    stubber.add_response("create_campaign", {"campaignArn": CAMPAIGN_ARN}, {**spec, "solutionVersionArn": VERSION_ARN})
+    expect_describe(stubber, "campaign", CAMPAIGN_ARN, campaign_body("CREATE PENDING"))
+    # WHEN it is ensured (no update queued: UpdateCampaign on a campaign being created would be refused)
+    record = ensure.ensure_campaign(personalize, PREFIX, VERSION_ARN, spec)
+    # THEN the new campaign is polled as created, with no deferred update
+    assert record == new_record(
+        "campaign", CAMPAIGN_ARN, CAMPAIGN, "CREATE PENDING", "created", solutionVersionArn=VERSION_ARN
+    )
 
 
 def test_ensure_campaign_busy_defers_update_with_pending_flag(personalize: Any, stubber: Stubber) -> None:
@@ -1451,6 +2008,91 @@ def test_check_campaign_update_failed_raises_with_update_reason(personalize: Any
     # THEN the run fails with the update's reason
     with pytest.raises(ResourceFailed, match="Version not ACTIVE"):
         ensure.check(personalize, record)
+
+
+def dataset_record(**details: Any) -> PollRecord:
+    """The record ensure_dataset hands to the Check loop after asking for the swap to SCHEMA_ARN."""
+    record = new_record("dataset", DATASET_ARN, "retail-demo-interactions", "UPDATE PENDING", "updated", **details)
+    record.waitedSeconds = 20
+    return record
+
+
+SWAP_DETAILS = {"schemaArn": SCHEMA_ARN, "schemaName": SCHEMA_NAME, "schemaAction": "created"}
+
+
+def test_check_dataset_still_on_other_schema_after_failed_swap_raises_reason(
+    personalize: Any, stubber: Stubber
+) -> None:
+    # GIVEN the swap to the new schema failed: the dataset is back to ACTIVE on its old schema
+    update = {**FAILED_SWAP, "schemaArn": SCHEMA_ARN}
+    expect_describe(
+        stubber, "dataset", DATASET_ARN, dataset_body(schema_arn=OLD_SCHEMA_ARN, latestDatasetUpdate=update)
+    )
+    # WHEN it is polled
+    with pytest.raises(ResourceFailed) as raised:
+        ensure.check(personalize, dataset_record(**SWAP_DETAILS))
+    # THEN the run fails before any import into the wrong columns, with the update's reason
+    assert str(raised.value) == (
+        f"dataset 'retail-demo-interactions' could not switch to schema {SCHEMA_ARN}: "
+        "Required column ITEM_ID is missing"
+    )
+
+
+def test_check_dataset_on_other_schema_without_update_reason_says_so(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN the dataset is ACTIVE on its old schema and Personalize gives no update reason
+    expect_describe(stubber, "dataset", DATASET_ARN, dataset_body(schema_arn=OLD_SCHEMA_ARN))
+    # WHEN it is polled
+    # THEN the message says what happened rather than "None"
+    with pytest.raises(ResourceFailed, match=f"could not switch to schema {SCHEMA_ARN}: Personalize kept the previous"):
+        ensure.check(personalize, dataset_record(**SWAP_DETAILS))
+
+
+@pytest.mark.parametrize(
+    ("status", "update_status"),
+    [
+        pytest.param("ACTIVE", "UPDATE PENDING", id="update-pending"),
+        pytest.param("ACTIVE", "UPDATE IN_PROGRESS", id="update-in-progress"),
+        pytest.param("UPDATE IN_PROGRESS", "UPDATE IN_PROGRESS", id="top-level-tracks-update"),
+    ],
+)
+def test_check_dataset_mid_update_is_not_active(
+    personalize: Any, stubber: Stubber, status: str, update_status: str
+) -> None:
+    # GIVEN the swap is still running: the dataset reports its old schema until it finishes
+    update = {"schemaArn": SCHEMA_ARN, "status": update_status, "creationDateTime": T1}
+    expect_describe(
+        stubber, "dataset", DATASET_ARN, dataset_body(status, schema_arn=OLD_SCHEMA_ARN, latestDatasetUpdate=update)
+    )
+    # WHEN it is polled
+    polled = ensure.check(personalize, dataset_record(**SWAP_DETAILS))
+    # THEN the loop keeps waiting: neither ACTIVE nor a failure
+    assert (polled.status, polled.waitedSeconds) == (update_status, 20 + POLICIES["dataset"].wait_seconds)
+    assert polled.details == SWAP_DETAILS
+
+
+def test_check_dataset_switched_to_wanted_schema_is_active(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN the swap finished: the dataset is ACTIVE on the requested schema
+    update = {"schemaArn": SCHEMA_ARN, "status": "ACTIVE", "creationDateTime": T1, "lastUpdatedDateTime": T1}
+    expect_describe(stubber, "dataset", DATASET_ARN, dataset_body(latestDatasetUpdate=update))
+    # WHEN it is polled
+    # THEN the pipeline moves on to the import
+    assert ensure.check(personalize, dataset_record(**SWAP_DETAILS)).status == "ACTIVE"
+
+
+def test_check_dataset_on_wanted_schema_ignores_an_older_failed_swap(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN the dataset is ACTIVE on the requested schema; an earlier swap elsewhere had failed
+    expect_describe(stubber, "dataset", DATASET_ARN, dataset_body(latestDatasetUpdate=FAILED_SWAP))
+    # WHEN it is polled
+    # THEN the old failure is history, not a reason to fail this run
+    assert ensure.check(personalize, dataset_record(**SWAP_DETAILS)).status == "ACTIVE"
+
+
+def test_check_dataset_record_without_schema_skips_the_schema_check(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN a record that names no schema (say, written before the check existed)
+    expect_describe(stubber, "dataset", DATASET_ARN, dataset_body(schema_arn=OLD_SCHEMA_ARN))
+    # WHEN it is polled
+    # THEN it is ACTIVE: there is nothing to compare with
+    assert ensure.check(personalize, dataset_record()).status == "ACTIVE"
 
 
 def test_check_throttled_describe_propagates_client_error(personalize: Any, stubber: Stubber) -> None:

@@ -164,17 +164,29 @@ def test_subject_short_ascii_text_is_unchanged() -> None:
     assert subject("Personalize pipeline succeeded: retail-demo") == "Personalize pipeline succeeded: retail-demo"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="subject() replaces only '\\n': a carriage return, a tab or another control character reaches SNS, "
-    "which rejects subjects with line breaks or control characters (messages.py, subject)",
-)
 def test_subject_carriage_return_and_control_characters_are_removed() -> None:
-    # GIVEN a title with a Windows line break, a tab and a bell character
+    # GIVEN a title with a Windows line break, a tab, a bell and a trailing DEL character
     # WHEN it becomes a subject
-    result = subject("Personalize pipeline FAILED:\r\nResourceFailed\tat\x07 Check Import")
-    # THEN no control character is left
-    assert all(32 <= ord(character) < 127 for character in result)
+    result = subject("Personalize pipeline FAILED:\r\nResourceFailed\tat Check\x07Import\x7f")
+    # THEN each run of control characters becomes one space, and the ends are trimmed
+    assert result == "Personalize pipeline FAILED: ResourceFailed at Check Import"
+
+
+@pytest.mark.parametrize("code", [*range(0x00, 0x20), 0x7F], ids=lambda code: f"0x{code:02x}")
+def test_subject_every_ascii_control_character_becomes_a_space(code: int) -> None:
+    # GIVEN a title with one ASCII control character between two words
+    # WHEN it becomes a subject
+    # THEN SNS gets a plain space instead
+    assert subject(f"Personalize{chr(code)}pipeline") == "Personalize pipeline"
+
+
+def test_subject_control_characters_removed_before_the_cut() -> None:
+    # GIVEN a title of 104 characters, 100 once its five line-break characters become one space
+    text = "x" * 50 + "\r\n\r\n\r" + "y" * 49
+    # WHEN it becomes a subject
+    result = subject(text)
+    # THEN it fits without being cut, since the line breaks collapsed into one space
+    assert result == "x" * 50 + " " + "y" * 49
 
 
 @pytest.mark.parametrize(
@@ -315,8 +327,49 @@ def test_success_message_lists_every_arn_with_its_action() -> None:
     for resource in summary.resources:
         row = next(i for i, line in enumerate(lines) if f" {resource.name} ({resource.action}" in line)
         assert lines[row + 1].strip() == resource.arn
-    assert "6 resource(s) created or updated, 3 reused unchanged." in body
+    assert "6 resource(s) created, updated or resumed; 3 reused unchanged." in body
     assert "retail-user-personalization-campaign is ACTIVE and serving recommendations." in body
+
+
+def test_success_message_counts_resumed_resources_with_created_ones() -> None:
+    # GIVEN a run that waited for an import and a training started by an earlier run
+    summary = full_summary()
+    resumed = {"datasetImportJob", "solutionVersion"}
+    summary.resources = [
+        Line(r.kind, r.name, r.arn, "resumed" if r.kind in resumed else r.action, seconds=r.seconds)
+        for r in summary.resources
+    ]
+    # WHEN the success e-mail is written
+    _, body = success_message(summary)
+    # THEN every resource this run did not merely reuse is counted, the resumed ones included
+    assert "6 resource(s) created, updated or resumed; 3 reused unchanged." in body
+    assert f" {IMPORT_NAME} (resumed, 1 h 03 min)" in body
+
+
+@pytest.mark.parametrize(
+    ("actions", "expected"),
+    [
+        pytest.param(["created"], "1 resource(s) created, updated or resumed; 0 reused unchanged.", id="created"),
+        pytest.param(["updated"], "1 resource(s) created, updated or resumed; 0 reused unchanged.", id="updated"),
+        pytest.param(["resumed"], "1 resource(s) created, updated or resumed; 0 reused unchanged.", id="resumed"),
+        pytest.param(["reused"], "0 resource(s) created, updated or resumed; 1 reused unchanged.", id="reused"),
+        pytest.param(
+            ["created", "updated", "resumed", "reused", "reused"],
+            "3 resource(s) created, updated or resumed; 2 reused unchanged.",
+            id="mixed",
+        ),
+    ],
+)
+def test_success_message_counts_each_action(actions: list[str], expected: str) -> None:
+    # GIVEN resources with these actions
+    summary = full_summary()
+    summary.resources = [
+        Line("dataset", f"retail-demo-{n}", f"{PREFIX}:dataset/retail-demo-{n}/ITEMS", a) for n, a in enumerate(actions)
+    ]
+    # WHEN the success e-mail is written
+    _, body = success_message(summary)
+    # THEN the count line sums every non-reused action against the reused ones
+    assert body.splitlines()[1] == expected
 
 
 def test_success_message_lists_metrics_sorted_with_four_decimals() -> None:
@@ -390,7 +443,7 @@ def test_success_message_without_metrics_or_timings_omits_those_sections() -> No
     _, body = success_message(summary)
     # THEN there is no empty section
     assert "Offline metrics" not in body and "Time spent" not in body
-    assert "0 resource(s) created or updated, 9 reused unchanged." in body
+    assert "0 resource(s) created, updated or resumed; 9 reused unchanged." in body
 
 
 # ----------------------------------------------------------------------------- plain_cause

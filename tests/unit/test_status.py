@@ -172,24 +172,52 @@ def test_effective_status_dataset_create_failed_reads_reason_from_latest_update(
     assert (status, reason) == ("CREATE FAILED", "Schema is not valid")
 
 
-def test_effective_status_dataset_active_with_failed_update_is_the_update_failure() -> None:
-    # GIVEN an ACTIVE dataset whose schema swap (UpdateDataset) failed
-    resource = _dataset("ACTIVE", {"status": "UPDATE FAILED", "failureReason": "Column ITEM_ID was removed"})
+@pytest.mark.parametrize("update_status", ["UPDATE FAILED", "CREATE FAILED"])
+def test_effective_status_dataset_active_with_failed_update_is_active(update_status: str) -> None:
+    # GIVEN an ACTIVE dataset whose schema swap (UpdateDataset) failed: it still serves its old schema
+    resource = _dataset("ACTIVE", {"status": update_status, "failureReason": "Column ITEM_ID was removed"})
     # WHEN its effective status is read
     status, reason = effective_status("dataset", resource)
-    # THEN the pipeline sees the failed update, not the old ACTIVE
-    assert (status, reason) == ("UPDATE FAILED", "Column ITEM_ID was removed")
-    assert phase_of(status) is Phase.FAILED
+    # THEN the dataset is usable and the swap can be tried again; the check compares schemas itself
+    assert (status, reason) == ("ACTIVE", None)
+    assert phase_of(status) is Phase.ACTIVE
 
 
-@pytest.mark.parametrize("update_status", ["UPDATE PENDING", "UPDATE IN_PROGRESS"])
+@pytest.mark.parametrize(
+    "update_status", ["UPDATE PENDING", "UPDATE IN_PROGRESS", "CREATE PENDING", "CREATE IN_PROGRESS"]
+)
 def test_effective_status_dataset_active_with_update_in_progress_is_not_active(update_status: str) -> None:
-    # GIVEN an ACTIVE dataset whose schema swap is still running
+    # GIVEN an ACTIVE dataset whose schema swap is still running (either spelling of the update's status)
     resource = _dataset("ACTIVE", {"status": update_status})
     # WHEN its effective status is read
     status, reason = effective_status("dataset", resource)
     # THEN the pipeline waits for the update
     assert (status, reason) == (update_status, None)
+    assert phase_of(status) is Phase.IN_PROGRESS
+
+
+def test_effective_status_dataset_update_without_status_is_ignored() -> None:
+    # GIVEN an ACTIVE dataset whose latestDatasetUpdate carries no status
+    resource = _dataset("ACTIVE", {"schemaArn": "arn:aws:personalize:us-east-1:123456789012:schema/s"})
+    # WHEN its effective status is read
+    # THEN it is ACTIVE
+    assert effective_status("dataset", resource) == ("ACTIVE", None)
+
+
+def test_effective_status_dataset_top_level_update_failed_reads_reason_from_latest_update() -> None:
+    # GIVEN a dataset whose top-level status itself says the update failed
+    resource = _dataset("UPDATE FAILED", {"status": "UPDATE FAILED", "failureReason": "Column ITEM_ID was removed"})
+    # WHEN its effective status is read
+    # THEN the failure and the update's reason come through
+    assert effective_status("dataset", resource) == ("UPDATE FAILED", "Column ITEM_ID was removed")
+
+
+def test_effective_status_dataset_being_deleted_ignores_update_in_progress() -> None:
+    # GIVEN a dataset being deleted whose last update record still says in progress
+    resource = _dataset("DELETE PENDING", {"status": "UPDATE IN_PROGRESS"})
+    # WHEN its effective status is read
+    # THEN the delete is what the pipeline sees
+    assert effective_status("dataset", resource) == ("DELETE PENDING", None)
 
 
 def test_effective_status_dataset_top_level_update_in_progress_wins() -> None:
