@@ -104,6 +104,10 @@ def schema_body(schema_json: str = SCHEMA_JSON, name: str = SCHEMA_NAME, **extra
     }
 
 
+def day(number: int) -> datetime:
+    return T0 + timedelta(days=number)
+
+
 def dataset_body(status: str = "ACTIVE", schema_arn: str = SCHEMA_ARN, **extra: Any) -> dict[str, Any]:
     return {
         "name": "retail-demo-interactions",
@@ -516,12 +520,6 @@ def test_ensure_schema_several_differences_are_all_listed(personalize: Any, stub
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_schema_differences compares the non-field keys one way only (_differences(rest_new, rest_old)): a "
-    'key only the existing schema has (here "doc") is never named and the conflict falls back to \'the field '
-    "order differs', which is false (ensure.py _schema_differences, the rest_old/rest_new comparison)",
-)
 def test_ensure_schema_key_only_in_existing_schema_conflict_names_it(personalize: Any, stubber: Stubber) -> None:
     # GIVEN the existing schema carries a "doc" that params.json no longer has; the fields are identical
     expect_describe(stubber, "schema", SCHEMA_ARN, schema_body(schema_json(doc="Retail interactions")))
@@ -638,7 +636,7 @@ def test_ensure_dataset_create_race_winner_with_other_name_is_a_conflict(persona
     expect_describe(stubber, "dataset", DATASET_ARN, dataset_body("CREATE PENDING", name="legacy-interactions"))
     # WHEN the dataset is ensured
     # THEN the winner is compared as on the reuse path, not adopted blindly
-    with pytest.raises(ResourceConflict, match="already has a INTERACTIONS dataset named 'legacy-interactions'"):
+    with pytest.raises(ResourceConflict, match="already has an INTERACTIONS dataset named 'legacy-interactions'"):
         ensure.ensure_dataset(personalize, PREFIX, GROUP_ARN, dataset_spec())
 
 
@@ -815,10 +813,6 @@ def import_request(name: str = JOB_BASE, **extra: Any) -> dict[str, Any]:
     }
 
 
-def day(number: int) -> datetime:
-    return T0 + timedelta(days=number)
-
-
 def job_summary(name: str, status: str = "ACTIVE", created: datetime = T0, **extra: Any) -> dict[str, Any]:
     """One item of ListDatasetImportJobs (a summary: no datasetArn, no data source)."""
     return {
@@ -842,8 +836,9 @@ def expect_pages(stubber: Stubber, method: str, key: str, params: dict[str, Any]
         stubber.add_response(method, response, request)
 
 
-def expect_import_jobs(stubber: Stubber, *pages: list[dict[str, Any]]) -> None:
-    """ListDatasetImportJobs filtered on this dataset, one argument per page."""
+def expect_import_jobs(stubber: Stubber, *pages: list[dict[str, Any]], born: datetime | None = None) -> None:
+    """The dataset's description (its creation time), then ListDatasetImportJobs on it, one argument per page."""
+    expect_describe(stubber, "dataset", DATASET_ARN, dataset_body(creationDateTime=born or day(-30)))
     expect_pages(stubber, "list_dataset_import_jobs", "datasetImportJobs", {"datasetArn": DATASET_ARN}, pages)
 
 
@@ -959,9 +954,9 @@ def test_ensure_import_back_again_after_failed_reimport_takes_r3(personalize: An
 
 
 def test_ensure_import_recreated_dataset_with_old_job_name_creates_r2(personalize: Any, stubber: Stubber) -> None:
-    # GIVEN the dataset was deleted and created again: no job is listed for it, yet the job that filled
-    # the old dataset keeps its name in the account
-    expect_import_jobs(stubber, [])
+    # GIVEN the dataset was deleted and created again: its ARN is the same, so the job that filled the old
+    # dataset is still listed under it (and still holds the name), but it predates the new dataset
+    expect_import_jobs(stubber, [job_summary(JOB_BASE, "ACTIVE", day(0))], born=day(5))
     expect_describe(stubber, "datasetImportJob", job_arn(JOB_BASE), job_body())
     expect_import_created(stubber, attempt(JOB_BASE, 2))
     # WHEN the import is ensured
@@ -1014,21 +1009,13 @@ def test_ensure_import_every_attempt_failed_gives_up(personalize: Any, stubber: 
     # WHEN the import is ensured (no create queued)
     with pytest.raises(ResourceFailed) as raised:
         ensure.ensure_import(personalize, PREFIX, DATASET_ARN, ROLE_ARN, dataset_spec())
-    # THEN the run asks for a human, naming the data and the first and last job
+    # THEN the run asks for a human, naming the data and the last reason
     assert str(raised.value) == (
-        f"the INTERACTIONS data was imported {ensure.MAX_ATTEMPTS} times without success "
-        f"(jobs {JOB_BASE} to {JOB_BASE}-r{ensure.MAX_ATTEMPTS}); read their failureReason in the console"
+        f"importing the same INTERACTIONS files failed {ensure.MAX_ATTEMPTS} times; last reason: none given"
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ensure_import spends its MAX_ATTEMPTS names on every name that exists, successful imports "
-    "included: after the dataset went back to the same files nine times it stops with 'imported 9 times "
-    "without success ... read their failureReason', which is false, and can never import them again "
-    "(ensure.py ensure_import, the `continue` on an existing name and the final ResourceFailed)",
-)
-def test_ensure_import_names_used_up_by_successful_imports_is_not_reported_as_failures(
+def test_ensure_import_names_spent_by_successful_imports_do_not_count_as_failures(
     personalize: Any, stubber: Stubber
 ) -> None:
     # GIVEN the dataset alternated between these files and others: every attempt name imported successfully
@@ -1040,12 +1027,11 @@ def test_ensure_import_names_used_up_by_successful_imports_is_not_reported_as_fa
     expect_import_jobs(stubber, jobs)
     for name in names:
         expect_describe(stubber, "datasetImportJob", job_arn(name), job_body(name))
+    expect_import_created(stubber, attempt(JOB_BASE, ensure.MAX_ATTEMPTS + 1))
     # WHEN these files are uploaded once more
-    with pytest.raises((ResourceFailed, ResourceConflict)) as raised:
-        ensure.ensure_import(personalize, PREFIX, DATASET_ARN, ROLE_ARN, dataset_spec())
-    # THEN if the run stops, it does not send the user looking for failures that never happened
-    message = str(raised.value)
-    assert "without success" not in message and "failureReason" not in message
+    record = ensure.ensure_import(personalize, PREFIX, DATASET_ARN, ROLE_ARN, dataset_spec())
+    # THEN only failures count against the limit: the files are imported again under the next name
+    assert (record.name, record.action) == (attempt(JOB_BASE, ensure.MAX_ATTEMPTS + 1), "created")
 
 
 def test_ensure_import_long_name_retry_stays_within_63_characters(personalize: Any, stubber: Stubber) -> None:
@@ -1097,8 +1083,8 @@ def test_ensure_import_create_race_adopts_the_winner(personalize: Any, stubber: 
     expect_describe(stubber, "datasetImportJob", job_arn(JOB_BASE), job_body(status="CREATE PENDING"))
     # WHEN the import is ensured
     record = ensure.ensure_import(personalize, PREFIX, DATASET_ARN, ROLE_ARN, dataset_spec())
-    # THEN the running job is adopted
-    assert record == new_record("datasetImportJob", job_arn(JOB_BASE), JOB_BASE, "CREATE PENDING", "reused")
+    # THEN the running job is adopted and reported as resumed (it is still running)
+    assert record == new_record("datasetImportJob", job_arn(JOB_BASE), JOB_BASE, "CREATE PENDING", "resumed")
 
 
 def test_ensure_import_create_race_lost_to_another_dataset_takes_next_name(personalize: Any, stubber: Stubber) -> None:
@@ -1145,6 +1131,7 @@ def test_ensure_import_pages_in_any_order_latest_is_by_creation_time(personalize
 
 def test_ensure_import_throttled_list_propagates_client_error(personalize: Any, stubber: Stubber) -> None:
     # GIVEN Personalize throttles the listing of the dataset's jobs
+    expect_describe(stubber, "dataset", DATASET_ARN, dataset_body())
     stubber.add_client_error(
         "list_dataset_import_jobs",
         service_error_code="ThrottlingException",

@@ -1,7 +1,8 @@
 """Idempotent ensure_* helpers: find the resource, reuse it if it matches, create it if absent.
 
 Every function takes the boto3 client as an argument (tests pass a Stubber-backed one) and returns a
-``PollRecord``. Resources are found by their predictable ARN, so no List permission is needed.
+``PollRecord``. Resources are found by their predictable ARN; only import jobs and solution versions,
+whose identity is their content, are looked up by listing them under their parent.
 Re-running the same upload converges: nothing is created twice, an "already exists" race is resolved
 by reading what won, and a difference that cannot be updated fails with a message naming both values.
 """
@@ -22,6 +23,9 @@ from .status import Phase, phase_of
 #: How many times a job (import, training) that failed on the same content is tried again under a
 #: new name before the pipeline gives up and asks for a human.
 MAX_ATTEMPTS = 9
+#: Names available to one content: ``<name>``, ``<name>-r2`` ... ``<name>-r99``. Successful jobs use names
+#: too (going back to earlier data imports it again), so there are more names than allowed failures.
+MAX_NAMES = 99
 
 
 # ----------------------------------------------------------------------------- shared mechanics
@@ -184,7 +188,11 @@ def _schema_differences(existing: dict[str, Any], wanted: dict[str, Any]) -> lis
     ]
     rest_old = {k: v for k, v in existing.items() if k != "fields"}
     rest_new = {k: v for k, v in wanted.items() if k != "fields"}
-    found += _differences(rest_new, rest_old) if rest_old != rest_new else []
+    found += [
+        f"{k} is {json.dumps(rest_old.get(k))}; params ask for {json.dumps(rest_new.get(k))}"
+        for k in sorted(rest_old.keys() | rest_new.keys())
+        if rest_old.get(k) != rest_new.get(k)
+    ]
     return found or ["the field order differs"]
 
 
@@ -207,7 +215,7 @@ def ensure_dataset(client: Any, arn_prefix: str, dataset_group_arn: str, spec: d
         raise _conflict(
             "dataset",
             wanted["name"],
-            [f"dataset group '{group_name}' already has a {dataset_type} dataset named '{resource.get('name')}'"],
+            [f"dataset group '{group_name}' already has an {dataset_type} dataset named '{resource.get('name')}'"],
             "A dataset group holds one dataset per type: use that name in params.json.",
         )
     if resource.get("schemaArn") != schema_arn:
@@ -253,29 +261,44 @@ def ensure_import(client: Any, arn_prefix: str, dataset_arn: str, role_arn: str,
     """
     job = spec["datasetImportJob"]
     base = job["jobName"]
+    dataset = describe(client, "dataset", dataset_arn) or {}
     jobs = _list_all(client, "list_dataset_import_jobs", "datasetImportJobs", datasetArn=dataset_arn)
+    # A dataset deleted and created again keeps its ARN, and so its old jobs; they hold none of its data.
+    born = dataset.get("creationDateTime")
+    jobs = [j for j in jobs if born is None or j["creationDateTime"] >= born]
     jobs.sort(key=lambda j: j["creationDateTime"])
     latest = next((j for j in reversed(jobs) if phase_of(j["status"]) is not Phase.FAILED), None)
     if latest and _attempt_of(base, latest["jobName"]) is not None:
         action = "reused" if phase_of(latest["status"]) is Phase.ACTIVE else "resumed"
         resource = describe(client, "datasetImportJob", latest["datasetImportJobArn"]) or latest
         return _record("datasetImportJob", latest["datasetImportJobArn"], latest["jobName"], resource, action)
-    for attempt in range(1, MAX_ATTEMPTS + 1):
+    failures: list[dict[str, Any]] = []
+    for attempt in range(1, MAX_NAMES + 1):
         name = _attempt_name(base, attempt)
         arn = f"{arn_prefix}:dataset-import-job/{name}"
-        if describe(client, "datasetImportJob", arn) is not None:
-            continue  # job names are account-wide and jobs cannot be deleted: take the next free name
-        request = {**job, "jobName": name, "datasetArn": dataset_arn, "roleArn": role_arn}
-        resource, action = _create_or_adopt(
-            lambda request=request: client.create_dataset_import_job(**request),
-            lambda arn=arn: describe(client, "datasetImportJob", arn),
-        )
-        if resource.get("datasetArn") != dataset_arn:
-            continue  # a concurrent run elsewhere took the name first
-        return _record("datasetImportJob", arn, name, resource, action)
-    raise ResourceFailed(
-        f"the {spec['datasetType']} data was imported {MAX_ATTEMPTS} times without success "
-        f"(jobs {base} to {_attempt_name(base, MAX_ATTEMPTS)}); read their failureReason in the console"
+        existing = describe(client, "datasetImportJob", arn)
+        if existing is None:
+            request = {**job, "jobName": name, "datasetArn": dataset_arn, "roleArn": role_arn}
+            existing, action = _create_or_adopt(
+                lambda request=request: client.create_dataset_import_job(**request),
+                lambda arn=arn: describe(client, "datasetImportJob", arn),
+            )
+            ours = existing.get("datasetArn") == dataset_arn
+            if ours and phase_of(existing.get("status", "")) is not Phase.FAILED:  # created, or a race adopted
+                if action == "reused" and phase_of(existing["status"]) is not Phase.ACTIVE:
+                    action = "resumed"
+                return _record("datasetImportJob", arn, name, existing, action)
+        # Job names are account-wide and jobs cannot be deleted: this name is spent, take the next one.
+        if existing.get("datasetArn") == dataset_arn and phase_of(existing.get("status", "")) is Phase.FAILED:
+            failures.append(existing)
+            if len(failures) >= MAX_ATTEMPTS:
+                raise ResourceFailed(
+                    f"importing the same {spec['datasetType']} files failed {MAX_ATTEMPTS} times; last reason: "
+                    f"{existing.get('failureReason') or 'none given'}"
+                )
+    raise ResourceConflict(
+        f"all {MAX_NAMES} import job names for these {spec['datasetType']} files ({base}, {base}-r2 ...) are "
+        "taken; rename the dataset group to import them again"
     )
 
 
@@ -353,7 +376,7 @@ def ensure_solution_version(client: Any, solution_arn: str, spec: dict[str, Any]
 
 def _attempt_of(base: str, name: str) -> int | None:
     """Which attempt of ``base`` the job or version ``name`` is, or None if it belongs to other content."""
-    for attempt in range(1, MAX_ATTEMPTS + 1):
+    for attempt in range(1, MAX_NAMES + 1):
         if name == _attempt_name(base, attempt):
             return attempt
     return None
