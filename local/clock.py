@@ -1,11 +1,20 @@
 """Simulated time for the local cloud.
 
-Nothing in the local cloud sleeps: Wait states and retry back-offs advance this clock instead, and the
-Personalize emulator reads it to decide how far each resource has progressed. Time is kept per thread
-because moto runs Map iterations and Parallel branches on threads of their own: two branches that each
-wait 60 s side by side must cost 60 simulated seconds, not 120. A thread inherits the time of the thread
-that started it; when a parent resumes after its children it takes the latest child time (see
-``local.patches``).
+Nothing in the local cloud sleeps: Wait states, retry back-offs and Lambda durations advance this clock
+instead, and the Personalize emulator reads it to decide how far each resource has progressed.
+
+Time is kept per thread ("lane") because moto runs every execution, Task, Map iteration and Parallel
+branch on a thread of its own: two branches that each wait 60 s side by side must cost 60 simulated
+seconds, not 120. The rules, wired into moto by ``local.patches``:
+
+- a thread starts at the time of the thread that started it (``fork`` / ``adopt``);
+- when a thread has waited for the threads it started (a Task, a Map, a Parallel), it resumes at the
+  latest of their times (``joining``), or, if that wait ended in failure, at the earliest time one of
+  them failed (``mark_failed``): a Map or Parallel fails when its first branch does;
+- a Map item runs at the time its concurrency slot frees up, whichever thread moto runs it on
+  (``running_at``);
+- an execution is an independent timeline: it starts at its starter's time but never pulls the starter
+  forward (``detached``); whoever observes its end moves on explicitly (``advance_to``).
 
 The clock starts at a fixed epoch so that the same run gives the same simulated timestamps.
 """
@@ -13,9 +22,22 @@ The clock starts at a fixed epoch so that the same run gives the same simulated 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 #: 2026-01-05T09:00:00Z, a Monday morning: every run starts here.
 DEFAULT_EPOCH = 1767603600.0
+
+
+@dataclass(eq=False)
+class Lane:
+    """The simulated time of one thread, and the lanes of the threads it started and will wait for."""
+
+    time: float
+    children: list[Lane] = field(default_factory=list)
+    #: When the work on this lane failed, if it did (see ``SimClock.mark_failed``).
+    failed_at: float | None = None
 
 
 class SimClock:
@@ -23,30 +45,35 @@ class SimClock:
 
     def __init__(self, epoch: float = DEFAULT_EPOCH) -> None:
         self.epoch = epoch
-        self._lock = threading.Lock()
-        self._times: dict[int, float] = {}
+        self._lock = threading.RLock()
+        self._local = threading.local()
         self._latest = epoch
+
+    # -- reading and moving time ---------------------------------------------------------------------
 
     def now(self) -> float:
         """Simulated time of the calling thread."""
         with self._lock:
-            return self._times.get(threading.get_ident(), self._latest if not self._times else self.epoch)
-
-    def set_thread_time(self, ident: int, value: float) -> None:
-        with self._lock:
-            self._times[ident] = value
-            self._latest = max(self._latest, value)
+            return self._lane().time
 
     def advance(self, seconds: float) -> float:
         """Move the calling thread's time forward; returns the new time."""
         if seconds < 0:
             raise ValueError("the simulated clock never goes backwards")
-        ident = threading.get_ident()
         with self._lock:
-            value = self._times.get(ident, self.epoch) + seconds
-            self._times[ident] = value
-            self._latest = max(self._latest, value)
-            return value
+            lane = self._lane()
+            self._set(lane, lane.time + seconds)
+            return lane.time
+
+    def advance_to(self, when: float) -> float:
+        """Move the calling thread's time to ``when`` unless it is already later; returns the new time.
+
+        For a thread that has observed something which ended at ``when`` (an execution it polled).
+        """
+        with self._lock:
+            lane = self._lane()
+            self._set(lane, max(lane.time, when))
+            return lane.time
 
     @property
     def latest(self) -> float:
@@ -56,3 +83,90 @@ class SimClock:
 
     def elapsed(self) -> float:
         return self.latest - self.epoch
+
+    # -- threads (used by local.patches) -------------------------------------------------------------
+
+    def fork(self) -> Lane:
+        """Called by a thread about to start another: the new thread's lane, starting now.
+
+        Unless inside ``detached()``, the new lane is a child the caller will wait for in ``joining()``.
+        """
+        with self._lock:
+            parent = self._lane()
+            child = Lane(parent.time)
+            if not getattr(self._local, "detached", 0):
+                parent.children.append(child)
+            return child
+
+    def adopt(self, lane: Lane) -> None:
+        """Called first thing by a new thread: run on the lane its starter forked for it."""
+        self._local.lane = lane
+
+    @contextmanager
+    def joining(self) -> Iterator[None]:
+        """Around code that starts threads and waits for them: afterwards, resume at the latest of them,
+        or, if the block raised, at the earliest failure one of them marked.
+
+        Reading the children's times when the block ends (not when each thread ends) is deliberate:
+        moto signals completion from inside the thread's target, before the thread itself exits.
+        """
+        with self._lock:
+            lane = self._lane()
+            mark = len(lane.children)
+        try:
+            yield
+        except BaseException:
+            self._join(lane, mark, failed=True)
+            raise
+        else:
+            self._join(lane, mark, failed=False)
+
+    def mark_failed(self) -> None:
+        """The calling thread's work has failed, now: the thread joining it resumes at this time."""
+        with self._lock:
+            lane = self._lane()
+            if lane.failed_at is None:
+                lane.failed_at = lane.time
+
+    @contextmanager
+    def running_at(self, when: float) -> Iterator[None]:
+        """Run the block on the calling thread as if it started at ``when`` (a thread pool reusing one
+        thread for work that starts at other times); afterwards the thread is at the later of the two."""
+        with self._lock:
+            lane = self._lane()
+            before, lane.time = lane.time, when
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._set(lane, max(before, lane.time))
+
+    @contextmanager
+    def detached(self) -> Iterator[None]:
+        """Around code that starts threads it never waits for (an execution): they do not join back."""
+        self._local.detached = getattr(self._local, "detached", 0) + 1
+        try:
+            yield
+        finally:
+            self._local.detached -= 1
+
+    # -- internals -----------------------------------------------------------------------------------
+
+    def _lane(self) -> Lane:
+        lane: Lane | None = getattr(self._local, "lane", None)
+        if lane is None:
+            # A thread the clock has not seen start (the main thread, a foreign thread) joins the run
+            # where it currently is; the very first one therefore starts at the epoch.
+            lane = self._local.lane = Lane(self._latest)
+        return lane
+
+    def _join(self, lane: Lane, mark: int, *, failed: bool) -> None:
+        with self._lock:
+            joined, lane.children[mark:] = lane.children[mark:], []
+            failures = [child.failed_at for child in joined if child.failed_at is not None] if failed else []
+            resume = min(failures) if failures else max((child.time for child in joined), default=lane.time)
+            self._set(lane, max(lane.time, resume))
+
+    def _set(self, lane: Lane, value: float) -> None:
+        lane.time = value
+        self._latest = max(self._latest, value)
