@@ -14,7 +14,8 @@ seconds, not 120. The rules, wired into moto by ``local.patches``:
 - a Map item runs at the time its concurrency slot frees up, whichever thread moto runs it on
   (``running_at``);
 - an execution is an independent timeline: it starts at its starter's time but never pulls the starter
-  forward (``detached``); whoever observes its end moves on explicitly (``advance_to``).
+  forward (``detached``); whoever observes its end moves on explicitly (``catch_up``), and so do the
+  threads that started the observer (a CLI polling from a helper thread moves its main thread too).
 
 The clock starts at a fixed epoch so that the same run gives the same simulated timestamps.
 """
@@ -38,6 +39,8 @@ class Lane:
     children: list[Lane] = field(default_factory=list)
     #: When the work on this lane failed, if it did (see ``SimClock.mark_failed``).
     failed_at: float | None = None
+    #: The lane of the thread that started this one, unless it was started ``detached``.
+    parent: Lane | None = None
 
 
 class SimClock:
@@ -75,6 +78,16 @@ class SimClock:
             self._set(lane, max(lane.time, when))
             return lane.time
 
+    def catch_up(self, when: float) -> float:
+        """The calling thread has seen something that ended at ``when`` (an execution it polled): it and
+        the threads that started it move to ``when`` unless already later. Returns the thread's time."""
+        with self._lock:
+            lane: Lane | None = self._lane()
+            while lane is not None:
+                self._set(lane, max(lane.time, when))
+                lane = lane.parent
+            return self._lane().time
+
     @property
     def latest(self) -> float:
         """The furthest simulated time any thread has reached: the run's end time."""
@@ -93,9 +106,10 @@ class SimClock:
         """
         with self._lock:
             parent = self._lane()
-            child = Lane(parent.time)
-            if not getattr(self._local, "detached", 0):
-                parent.children.append(child)
+            if getattr(self._local, "detached", 0):
+                return Lane(parent.time)
+            child = Lane(parent.time, parent=parent)
+            parent.children.append(child)
             return child
 
     def adopt(self, lane: Lane) -> None:

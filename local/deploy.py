@@ -301,6 +301,8 @@ def transform_template(
         template = translator.translate(sam, parameter_values=dict(parameters), get_managed_policy_map=lambda: {})
     except Exception as exc:
         raise DeployError(f"samtranslator rejected {template_path.name}: {exc}") from exc
+    finally:
+        translator.metrics.publish()  # to its no-op publisher; unpublished metrics warn when collected
 
     for logical_id, text in definitions.items():
         properties = template["Resources"][logical_id]["Properties"]
@@ -490,8 +492,8 @@ def wait_for_execution(
     """Poll ``describe_execution`` until the execution ends; returns that final description.
 
     Simulated time makes executions fast, so ``timeout_s`` is real seconds and only guards against a
-    hang. The calling thread's simulated time then moves to the execution's stop time, as for a user who
-    waited: the next upload happens after this run, never "during" it.
+    hang. The calling thread's simulated time (and that of the threads that started it) then moves to the
+    execution's stop time, as for a user who waited: the next upload happens after this run, not during it.
     """
     sfn = boto3.client("stepfunctions", region_name=region)
     deadline = time.monotonic() + timeout_s
@@ -505,7 +507,7 @@ def wait_for_execution(
             raise TimeoutError(f"{execution_arn} still RUNNING after {timeout_s} s; last history event: {last}")
         time.sleep(poll_s)
     if is_installed() and description.get("stopDate"):
-        active_clock().advance_to(description["stopDate"].timestamp())
+        active_clock().catch_up(description["stopDate"].timestamp())
     return description
 
 

@@ -172,7 +172,7 @@ class LambdaRuntime:
             handler = self._handler(fn, code, request_id)
             try:
                 result = handler(event, context)
-            except Exception as exc:  # noqa: BLE001 - any handler error becomes an error payload
+            except Exception as exc:  # any handler error becomes an error payload, as in Lambda
                 raise _InvocationError.from_exception(exc, request_id) from None
         try:
             return json.dumps(result, default=_json_default).encode()
@@ -197,7 +197,7 @@ class LambdaRuntime:
             module = importlib.util.module_from_spec(spec)
             sys.modules[unique_name] = module
             spec.loader.exec_module(module)
-        except Exception as exc:  # noqa: BLE001 - reported exactly as the Python runtime does
+        except Exception as exc:  # reported as the Python runtime does
             sys.modules.pop(unique_name, None)
             raise _InvocationError.of(
                 "Runtime.ImportModuleError", f"Unable to import module '{module_path}': {exc}", request_id
@@ -252,9 +252,10 @@ class LambdaRuntime:
             sys.path = saved_path
             container = self._containers.get(function_name)
             for name in set(sys.modules.copy()) - before:
-                if _is_under(sys.modules[name], code.code_dir) and not name.startswith("_lambda_"):
-                    module = sys.modules.pop(name)
-                    if container is not None:
+                module = sys.modules.get(name)
+                if not name.startswith("_lambda_") and _is_under(module, code.code_dir):
+                    sys.modules.pop(name, None)
+                    if container is not None and module is not None:
                         container.private_modules[name] = module
             for name, module in shadowed.items():
                 if module is None:

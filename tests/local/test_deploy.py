@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -239,6 +240,18 @@ def test_consecutive_uploads_run_one_after_the_other_on_the_simulated_clock(app:
 
     assert second["startDate"] == first["stopDate"]
     assert app.cloud.clock.elapsed() == 2 * (1 + 30 + 60)
+
+
+def test_waiting_from_a_helper_thread_moves_the_uploader_past_the_run(app: Deployed) -> None:
+    known = {e["executionArn"] for e in app.executions()}
+    app.upload({"waitSeconds": 30})
+    (started,) = [e for e in app.executions() if e["executionArn"] not in known]
+
+    waiter = threading.Thread(target=wait_for_execution, args=(started["executionArn"],))
+    waiter.start()
+    waiter.join()
+
+    assert app.cloud.clock.now() == app.cloud.clock.epoch + 1 + 30 + 60
 
 
 # -- the real template ---------------------------------------------------------------------------------

@@ -759,6 +759,18 @@ def test_clock_detached_threads_never_pull_their_starter_forward() -> None:
     assert clock.now() == clock.epoch + 500
 
 
+def test_clock_catch_up_moves_the_observer_and_the_threads_that_started_it() -> None:
+    clock = SimClock()
+    with clock.detached():
+        unrelated = clock.fork()
+    helper = clock.fork()
+
+    _in_thread(clock, helper, lambda: clock.catch_up(clock.epoch + 300)).join()
+
+    assert clock.now() == clock.epoch + 300 and helper.time == clock.epoch + 300
+    assert unrelated.time == clock.epoch
+
+
 def test_clock_never_goes_backwards() -> None:
     clock = SimClock()
     with pytest.raises(ValueError):
