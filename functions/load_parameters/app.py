@@ -7,7 +7,7 @@ once with its JSON path or S3 key (InvalidParameters), and the failure e-mail li
 from personalize_pipeline.clients import client
 from personalize_pipeline.data_files import list_data
 from personalize_pipeline.errors import InvalidParameters
-from personalize_pipeline.observability import instrumented, logger
+from personalize_pipeline.observability import instrumented, logger, metrics
 from personalize_pipeline.params import build_plan
 
 #: params.json describes a handful of API calls; anything this large is not a parameters file.
@@ -29,5 +29,6 @@ def lambda_handler(event, context):
         raise InvalidParameters([f"s3://{bucket}/{key}: {obj['ContentLength']} bytes; a parameters file is < 1 MiB"])
     body = obj["Body"].read()
     plan = build_plan(body, bucket=bucket, key=key, version_id=version_id, data=list_data(s3, bucket))
+    metrics.add_metric(name="parameters_accepted", unit="Count", value=1)
     logger.info("parameters valid", extra={"datasets": [d["datasetType"] for d in plan["datasets"]]})
     return plan

@@ -11,15 +11,17 @@ from botocore.exceptions import ClientError
 from personalize_pipeline.clients import client
 from personalize_pipeline.config import console_region
 from personalize_pipeline.messages import Line, RunSummary, failure_context, failure_message, success_message
-from personalize_pipeline.observability import instrumented, logger
+from personalize_pipeline.observability import instrumented, logger, metrics
 from personalize_pipeline.resources import describe, effective_status, seconds_of
 
 
 @instrumented
 def lambda_handler(event, context):
     if event["action"] == "success":
+        metrics.add_metric(name="runs_succeeded", unit="Count", value=1)
         return _success(event)
     if event["action"] == "failure":
+        metrics.add_metric(name="runs_failed", unit="Count", value=1)
         return _failure(event)
     raise ValueError(f"unknown action {event['action']!r}")
 
@@ -83,5 +85,14 @@ def _failure(event: dict) -> dict:
     state = event.get("state") or {}
     group = ((state.get("plan") or {}).get("datasetGroup") or {}).get("name", "")
     context = failure_context(event["failure"], events)
+    personalize = client("personalize")
+    for line in context.touched:  # the history holds each resource's last polled status; say what it is now
+        if line.kind != "schema":
+            try:
+                resource = describe(personalize, line.kind, line.arn)
+            except ClientError:
+                logger.exception("could not refresh the status of %s", line.arn)
+                continue
+            line.status = effective_status(line.kind, resource)[0] if resource else "deleted"
     subject, message = failure_message(context, execution_arn, console_region(), group)
     return {"subject": subject, "message": message}
