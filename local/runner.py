@@ -1,0 +1,306 @@
+"""Drive the real pipeline in the local cloud: deploy, upload data, upload params, wait, collect.
+
+``LocalPipeline`` is what the CLI, the end-to-end tests and the benchmarks share. Every run goes through
+the real path: ``put_object(params.json)`` -> S3 EventBridge notification -> the template's rule -> the
+state machine -> the handlers -> the Personalize emulator -> SNS -> an SQS queue standing in for e-mail.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import queue
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from local.clock import SimClock
+from local.deploy import Stack, deploy_stack, execution_history, local_cloud, subscribe_queue, wait_for_execution
+from local.personalize import PersonalizeEmulator, Timeline, install, uninstall
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATE = ROOT / "template.yaml"
+DATA_FOLDERS = ("Interactions", "Users", "Items")
+FAIL_STEPS = ("dataset-group", "dataset", "import", "solution", "solution-version", "campaign")
+TIMELINES = {"instant": Timeline.instant, "realistic": Timeline.realistic}
+#: Real seconds a single execution may take before the run is declared hung.
+EXECUTION_TIMEOUT_S = 300.0
+
+
+class SetupError(RuntimeError):
+    """The local cloud could not be set up as asked (bad path, deploy failure): exit code 2."""
+
+
+@dataclass
+class Event:
+    """One line of the live view: a state entered, a resource status change, a task failure."""
+
+    sim_time: float
+    kind: str  # state | status | failure
+    text: str
+
+
+@dataclass
+class RunResult:
+    params: str
+    status: str
+    executionArn: str  # noqa: N815 - the CLI's JSON contract is camelCase
+    stateTransitions: int  # noqa: N815
+    lambdaInvocations: int  # noqa: N815
+    simulatedSeconds: float  # noqa: N815
+    notification: dict[str, str] | None
+    wallSeconds: float = 0.0  # noqa: N815
+    events: list[Event] = field(default_factory=list, repr=False)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("events")
+        data.pop("wallSeconds")
+        return data
+
+
+class _HandlerOutput(io.TextIOBase):
+    """stdout/stderr stand-in: the main thread writes through, handler threads write into a log buffer.
+
+    Handlers log JSON lines (Powertools) as on Lambda, where they land in CloudWatch Logs. Here they
+    land in ``LocalPipeline.handler_logs`` so the live view and the ``--json`` contract stay readable.
+    """
+
+    def __init__(self, real: Any, main_thread: int, sink: list[str]) -> None:
+        self._real, self._main, self._sink = real, main_thread, sink
+
+    def write(self, text: str) -> int:
+        if threading.get_ident() == self._main:
+            return self._real.write(text)
+        self._sink.append(text)
+        return len(text)
+
+    def flush(self) -> None:
+        self._real.flush()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self._real, "encoding", "utf-8")
+
+    def isatty(self) -> bool:
+        return self._real.isatty()
+
+
+class LocalPipeline:
+    """The deployed stack plus the emulator, as a context manager."""
+
+    def __init__(
+        self,
+        *,
+        timeline: str = "instant",
+        fail_steps: tuple[str, ...] | list[str] = (),
+        email: str = "pipeline-owner@example.com",
+        parameter_file: str = "params.json",
+        template: Path = TEMPLATE,
+    ) -> None:
+        unknown = sorted(set(fail_steps) - set(FAIL_STEPS))
+        if unknown:
+            raise SetupError(f"unknown --fail step {', '.join(unknown)}; choose from {', '.join(FAIL_STEPS)}")
+        if timeline not in TIMELINES:
+            raise SetupError(f"unknown timeline {timeline!r}; choose instant or realistic")
+        self.clock = SimClock()
+        self.emulator = PersonalizeEmulator(self.clock, TIMELINES[timeline](), fail_steps=set(fail_steps))
+        self.parameter_file = parameter_file
+        self.email = email
+        self.template = template
+        self.handler_logs: list[str] = []
+        self.deploy_seconds = 0.0
+        self._events: queue.Queue[Event] = queue.Queue()
+        self.emulator.add_listener(self._on_status)
+        self._stack: contextlib.ExitStack | None = None
+        self.stack: Stack
+        self.runtime: Any
+
+    # -------------------------------------------------------------------------------- lifecycle
+    def __enter__(self) -> LocalPipeline:
+        started = time.monotonic()
+        self._stack = contextlib.ExitStack()
+        try:
+            main = threading.get_ident()
+            self._stack.enter_context(contextlib.redirect_stdout(_HandlerOutput(sys.stdout, main, self.handler_logs)))
+            self._stack.enter_context(contextlib.redirect_stderr(_HandlerOutput(sys.stderr, main, self.handler_logs)))
+            install(self.emulator)
+            self._stack.callback(uninstall)
+            cloud = self._stack.enter_context(local_cloud(self.clock))
+            self.runtime = cloud.runtime
+            try:
+                self.stack = deploy_stack(self.template, {"Email": self.email, "ParameterFile": self.parameter_file})
+            except Exception as error:  # noqa: BLE001 - any deploy failure is a setup error for the CLI
+                raise SetupError(f"deploying {self.template.name} into the local cloud failed: {error}") from error
+            self.inbox = subscribe_queue(self.stack.topic_arn)
+        except BaseException:
+            self._stack.close()
+            raise
+        self.deploy_seconds = time.monotonic() - started
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        assert self._stack is not None
+        self._stack.close()
+
+    # -------------------------------------------------------------------------------- inputs
+    def upload_data(self, data_dir: Path) -> list[tuple[str, int]]:
+        """Upload ``<data_dir>/{Interactions,Users,Items}/**`` to the bucket; returns (key, bytes)."""
+        if not data_dir.is_dir():
+            raise SetupError(f"--data {data_dir}: not a directory")
+        uploaded = []
+        s3 = boto3.client("s3")
+        for folder in DATA_FOLDERS:
+            for path in sorted((data_dir / folder).rglob("*")):
+                if path.is_file():
+                    key = path.relative_to(data_dir).as_posix()
+                    body = path.read_bytes()
+                    s3.put_object(Bucket=self.stack.bucket_name, Key=key, Body=body)
+                    uploaded.append((key, len(body)))
+        if not uploaded:
+            raise SetupError(f"--data {data_dir}: no file under {', '.join(f + '/' for f in DATA_FOLDERS)}")
+        return uploaded
+
+    def run(self, params: Path, on_event: Callable[[Event], None] | None = None) -> RunResult:
+        """Upload ``params`` as the bucket's parameters object and follow the execution it starts."""
+        try:
+            body = params.read_bytes()
+        except OSError as error:
+            raise SetupError(f"--params {params}: {error.strerror or error}") from error
+        sfn = boto3.client("stepfunctions")
+        before = {e["executionArn"] for e in self._executions(sfn)}
+        invocations, wall = self.runtime.invocations, time.monotonic()
+        self._drain_events()
+        boto3.client("s3").put_object(Bucket=self.stack.bucket_name, Key=self.parameter_file, Body=body)
+        started = [e for e in self._executions(sfn) if e["executionArn"] not in before]
+        if len(started) != 1:
+            raise SetupError(f"uploading {self.parameter_file} started {len(started)} executions, expected 1")
+        arn = started[0]["executionArn"]
+        events: list[Event] = []
+        for event in self._follow(arn, on_event):
+            events.append(event)
+        description = sfn.describe_execution(executionArn=arn)
+        # The user uploads the next file after this run ended, never "during" it (the waiting happened on
+        # a helper thread, whose simulated time the main thread does not share).
+        self.clock.advance_to(description["stopDate"].timestamp())
+        history = execution_history(arn)
+        notifications = self.inbox.receive()
+        last = notifications[-1] if notifications else None
+        return RunResult(
+            params=str(params),
+            status=description["status"],
+            executionArn=arn,
+            stateTransitions=sum(1 for e in history if e["type"].endswith("StateEntered")),
+            lambdaInvocations=self.runtime.invocations - invocations,
+            simulatedSeconds=round((description["stopDate"] - description["startDate"]).total_seconds(), 3),
+            notification={"subject": last.subject or "", "message": last.message} if last else None,
+            wallSeconds=time.monotonic() - wall,
+            events=events,
+        )
+
+    def inventory(self) -> dict[str, list[str]]:
+        return self.emulator.inventory(at=self.clock.latest)
+
+    # -------------------------------------------------------------------------------- live view
+    def _executions(self, sfn: Any) -> list[dict[str, Any]]:
+        pages = sfn.get_paginator("list_executions").paginate(stateMachineArn=self.stack.state_machine_arn)
+        return [e for page in pages for e in page["executions"]]
+
+    def _follow(self, arn: str, on_event: Callable[[Event], None] | None) -> Iterator[Event]:
+        """Yield history and emulator events, in simulated-time order per batch, until the run ends."""
+        done = threading.Event()
+        result: dict[str, Any] = {}
+
+        def wait() -> None:
+            try:
+                result["description"] = wait_for_execution(arn, timeout_s=EXECUTION_TIMEOUT_S)
+            except BaseException as error:  # noqa: BLE001 - re-raised in the main thread below
+                result["error"] = error
+            finally:
+                done.set()
+
+        waiter = threading.Thread(target=wait, name="wait-for-execution", daemon=True)
+        waiter.start()
+        seen = 0
+        while True:
+            finished = done.wait(0.02)
+            history = execution_history(arn)
+            batch = [e for e in (_history_event(h) for h in history[seen:]) if e]
+            seen = len(history)
+            batch += self._drain_events()
+            for event in sorted(batch, key=lambda e: e.sim_time):
+                if on_event:
+                    on_event(event)
+                yield event
+            if finished:
+                break
+        waiter.join()
+        if "error" in result:
+            raise SetupError(f"the execution did not finish: {result['error']}")
+
+    def _on_status(self, sim_time: float, resource_type: str, arn: str, old: str | None, new: str | None) -> None:
+        name = arn.split(":", 5)[-1].split("/", 1)[-1]  # the id after "<type>/"
+        label = _RESOURCE_LABELS.get(resource_type, resource_type)
+        self._events.put(Event(sim_time, "status", f"{label} {name}: {old or 'absent'} -> {new or 'deleted'}"))
+
+    def _drain_events(self) -> list[Event]:
+        drained = []
+        while True:
+            try:
+                drained.append(self._events.get_nowait())
+            except queue.Empty:
+                return drained
+
+
+_RESOURCE_LABELS = {
+    "datasetGroup": "dataset group",
+    "dataset": "dataset",
+    "datasetImportJob": "import job",
+    "solution": "solution",
+    "solutionVersion": "solution version",
+    "campaign": "campaign",
+    "campaignUpdate": "campaign update",
+    "solutionUpdate": "solution update",
+    "schema": "schema",
+}
+
+
+def _history_event(event: dict[str, Any]) -> Event | None:
+    when = event["timestamp"].timestamp()
+    if event["type"].endswith("StateEntered") and event["type"] != "ChoiceStateEntered":
+        details = event["stateEnteredEventDetails"]
+        return Event(when, "state", details["name"] + _iteration_tag(details.get("input")))
+    if event["type"] in ("TaskFailed", "LambdaFunctionFailed", "ExecutionFailed"):
+        details = next((v for k, v in event.items() if k.endswith("EventDetails")), {})
+        return Event(when, "failure", f"{details.get('error', 'error')}: {_first_line(details.get('cause', ''))}")
+    return None
+
+
+def _iteration_tag(state_input: str | None) -> str:
+    """Which dataset, solution or campaign a Map iteration works on: parallel iterations look alike."""
+    try:
+        spec = json.loads(state_input or "{}").get("spec")
+    except (ValueError, AttributeError):
+        return ""
+    if not isinstance(spec, dict):
+        return ""
+    tag = spec.get("datasetType") or (spec.get("solution") or {}).get("name") or spec.get("name")
+    return f" [{tag}]" if tag else ""
+
+
+def _first_line(cause: str) -> str:
+    """A Lambda failure's cause is the runtime's JSON (errorMessage, errorType, stackTrace)."""
+    try:
+        parsed = json.loads(cause)
+        text = str(parsed.get("errorMessage", cause)) if isinstance(parsed, dict) else cause
+    except ValueError:
+        text = cause
+    lines = text.strip().splitlines()
+    return lines[0] if lines else ""
