@@ -36,8 +36,9 @@ def run_step(event: dict[str, Any], ensure: EnsureFn, check_fn: CheckFn = _defau
             record = ensure(personalize, settings(), event)
             metrics.add_metric(name=f"{record.kind}_{record.action}", unit="Count", value=1)
         elif action == "check":
-            record = check_fn(personalize, settings(), PollRecord.from_dict(event["resource"]), event)
-            metrics.add_metric(name=f"{record.kind}_polls", unit="Count", value=1)
+            polled = PollRecord.from_dict(event["resource"])
+            metrics.add_metric(name=f"{polled.kind}_polls", unit="Count", value=1)  # counted even when it fails
+            record = check_fn(personalize, settings(), polled, event)
         else:
             raise ValueError(f"unknown action {action!r}: the state machine sends 'ensure' or 'check'")
     except ClientError as error:
