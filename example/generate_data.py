@@ -327,9 +327,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[Config, Path, bool]:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--users", type=int, default=default.users, help="number of users (%(default)s)")
     parser.add_argument("--items", type=int, default=default.items, help="number of items (%(default)s)")
-    parser.add_argument(
-        "--interactions", type=int, default=default.interactions, help="number of rows (%(default)s)"
-    )
+    parser.add_argument("--interactions", type=int, default=default.interactions, help="number of rows (%(default)s)")
     parser.add_argument("--seed", type=int, default=default.seed, help="random seed (%(default)s)")
     parser.add_argument(
         "--out",
@@ -337,9 +335,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[Config, Path, bool]:
         default=Path(__file__).resolve().parent / "data",
         help="output folder (default: example/data next to this script)",
     )
-    parser.add_argument(
-        "--check", action="store_true", help="write nothing; exit 1 if the files under --out differ"
-    )
+    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if the files under --out differ")
     args = parser.parse_args(argv)
     config = Config(users=args.users, items=args.items, interactions=args.interactions, seed=args.seed)
     try:
