@@ -13,8 +13,9 @@ Differences from AWS, by design:
   of the code directory are process-wide, so invocations are serialised under one lock and Map
   iterations run their Lambdas one at a time (their simulated times still overlap);
 - every function's handler module is loaded by file path under its own name and kept, like a warm
-  container; the other modules of its code directory are swapped in and out of ``sys.modules`` so two
-  functions may both have e.g. a ``helpers.py``; layer modules and site-packages are shared by all;
+  container; the other modules of its code and layer directories are swapped in and out of
+  ``sys.modules``, so each function has its own copy (as each has its own containers on AWS) and two
+  functions may both have e.g. a ``helpers.py``; site-packages are shared by all;
 - ``AWS_SAM_LOCAL=true`` is set, as ``sam local`` does, so Powertools turns X-Ray tracing off;
 - each invocation takes ``duration_s`` simulated seconds (on the calling thread's lane), no real time.
 """
@@ -24,6 +25,7 @@ from __future__ import annotations
 import collections
 import datetime
 import decimal
+import functools
 import importlib.util
 import json
 import os
@@ -237,13 +239,28 @@ class LambdaRuntime:
 
     @contextmanager
     def _code_on_path(self, function_name: str, code: FunctionCode) -> Iterator[None]:
-        """sys.path as in Lambda (code, then layers), with this function's private modules in place."""
+        """sys.path as in Lambda (code, then layers), with this function's own modules in place.
+
+        Each Lambda function runs in containers of its own, with its own copy of its code and layers: module
+        state (a Powertools ``Metrics`` reading its namespace at import, a cached client) is never shared
+        between functions, nor with whatever imported the same files outside the cloud (a unit test). So
+        modules loaded from the code or layer directories are kept per container, and copies loaded by
+        anyone else are hidden while the handler runs.
+        """
+        directories = (code.code_dir, *code.layer_dirs)
         container = self._containers.get(function_name)
         private = container.private_modules if container else {}
+        foreign = {
+            name: module
+            for name, module in sys.modules.copy().items()
+            if name not in private and not name.startswith("_lambda_") and _is_under_any(module, directories)
+        }
         shadowed = {name: sys.modules.get(name) for name in private}
         saved_path = sys.path
         # Rebound, never edited in place: another thread may be iterating sys.path in an import.
         sys.path = [str(code.code_dir), *(str(d) for d in code.layer_dirs), *saved_path]
+        for name in foreign:
+            sys.modules.pop(name, None)
         sys.modules.update(private)
         before = set(sys.modules.copy())
         try:
@@ -253,7 +270,7 @@ class LambdaRuntime:
             container = self._containers.get(function_name)
             for name in set(sys.modules.copy()) - before:
                 module = sys.modules.get(name)
-                if not name.startswith("_lambda_") and _is_under(module, code.code_dir):
+                if not name.startswith("_lambda_") and _is_under_any(module, directories):
                     sys.modules.pop(name, None)
                     if container is not None and module is not None:
                         container.private_modules[name] = module
@@ -262,6 +279,7 @@ class LambdaRuntime:
                     sys.modules.pop(name, None)
                 else:
                     sys.modules[name] = module
+            sys.modules.update(foreign)
 
 
 class ThreadEnviron(MutableMapping[str, str]):
@@ -355,6 +373,16 @@ def _identifier(text: str) -> str:
     return "".join(c if c.isalnum() else "_" for c in text)
 
 
+def _is_under_any(module: ModuleType | None, directories: tuple[Path, ...]) -> bool:
+    return any(_is_under(module, directory) for directory in directories)
+
+
 def _is_under(module: ModuleType | None, directory: Path) -> bool:
     filename = getattr(module, "__file__", None)
-    return bool(filename) and Path(filename).resolve().is_relative_to(directory.resolve())
+    return bool(filename) and _within(filename, str(directory))
+
+
+@functools.cache
+def _within(filename: str, directory: str) -> bool:
+    """Cached: every invocation asks this for every loaded module, and resolving paths is slow."""
+    return Path(filename).resolve().is_relative_to(Path(directory).resolve())

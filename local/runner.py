@@ -184,8 +184,10 @@ class LocalPipeline:
             raise SetupError(f"uploading {self.parameter_file} started {len(started)} executions, expected 1")
         arn = started[0]["executionArn"]
         events: list[Event] = []
-        for event in self._follow(arn, on_event):
-            events.append(event)
+        if on_event is None:  # nobody watches: no polling of the history while the run goes on
+            wait_for_execution(arn, timeout_s=EXECUTION_TIMEOUT_S)
+        else:
+            events.extend(self._follow(arn, on_event))
         description = sfn.describe_execution(executionArn=arn)
         # The user uploads the next file after this run ended, never "during" it (the waiting happened on
         # a helper thread, whose simulated time the main thread does not share).
@@ -230,7 +232,8 @@ class LocalPipeline:
         waiter.start()
         seen = 0
         while True:
-            finished = done.wait(0.02)
+            # moto serialises the whole history on every call, so poll a few times a second, not more.
+            finished = done.wait(0.25)
             history = execution_history(arn)
             batch = [e for e in (_history_event(h) for h in history[seen:]) if e]
             seen = len(history)
