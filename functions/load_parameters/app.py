@@ -28,7 +28,12 @@ def lambda_handler(event, context):
     if obj["ContentLength"] > MAX_PARAMS_BYTES:
         raise InvalidParameters([f"s3://{bucket}/{key}: {obj['ContentLength']} bytes; a parameters file is < 1 MiB"])
     body = obj["Body"].read()
-    plan = build_plan(body, bucket=bucket, key=key, version_id=version_id, data=list_data(s3, bucket))
+    try:
+        plan = build_plan(body, bucket=bucket, key=key, version_id=version_id, data=list_data(s3, bucket))
+    except InvalidParameters as error:
+        metrics.add_metric(name="parameters_rejected", unit="Count", value=1)
+        logger.warning("parameters rejected", extra={"problems": error.problems})
+        raise
     metrics.add_metric(name="parameters_accepted", unit="Count", value=1)
     logger.info("parameters valid", extra={"datasets": [d["datasetType"] for d in plan["datasets"]]})
     return plan
