@@ -124,34 +124,94 @@ def test_template_only_the_import_function_passes_the_personalize_role(template:
         assert statement["Condition"] == {"StringEquals": {"iam:PassedToService": "personalize.amazonaws.com"}}
 
 
-def test_template_every_personalize_call_in_the_code_is_granted(template: dict) -> None:
-    # GIVEN the boto3 personalize methods each function's code can call
-    core = ROOT / "functions/shared/personalize_pipeline"
-    calls_by_module = {
-        p.stem: set(re.findall(r"client\.(\w+)\(", p.read_text())) | set(re.findall(r'"(list_\w+)"', p.read_text()))
-        for p in core.glob("*.py")
+def _pascal(snake: str) -> str:
+    return "".join(word.title() for word in snake.split("_"))
+
+
+def _personalize_actions(tree: ast.Module, entry_points: set[str]) -> set[str]:
+    """IAM actions the named functions of a module need, following calls to the module's own functions.
+
+    Reads ``client.<method>(...)``, ``_list_all(client, "<list method>", ...)`` and ``describe(client,
+    "<kind>", ...)``; a ``check`` reaches the Describe of the handler's own kind, added by the caller.
+    """
+    from personalize_pipeline.resources import KINDS
+
+    functions = {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
+    actions: set[str] = set()
+    pending, seen = list(entry_points), set()
+    while pending:
+        name = pending.pop()
+        if name in seen or name not in functions:
+            continue
+        seen.add(name)
+        for node in ast.walk(functions[name]):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "client":
+                if func.attr != "get_paginator":  # local to botocore; the paginated call is read from _list_all
+                    actions.add(_pascal(func.attr))
+            elif isinstance(func, ast.Name):
+                pending.append(func.id)
+                literal = node.args[1] if len(node.args) > 1 and isinstance(node.args[1], ast.Constant) else None
+                if func.id == "_list_all" and literal is not None:
+                    actions.add(_pascal(literal.value))
+                if func.id == "describe" and literal is not None:
+                    actions.add(_pascal(KINDS[literal.value].describe))
+    return actions
+
+
+@pytest.mark.parametrize(
+    ("logical_id", "own_kind"),
+    [
+        ("DatasetGroupFunction", "datasetGroup"),
+        ("DatasetFunction", "dataset"),
+        ("DatasetImportFunction", "datasetImportJob"),
+        ("SolutionFunction", "solution"),
+        ("SolutionVersionFunction", "solutionVersion"),
+        ("CampaignFunction", "campaign"),
+    ],
+)
+def test_template_every_personalize_call_a_handler_makes_is_granted(
+    template: dict, logical_id: str, own_kind: str
+) -> None:
+    # GIVEN the ensure/check functions the handler imports, and everything they call in ensure.py
+    from personalize_pipeline.resources import KINDS
+
+    props = template["Resources"][logical_id]["Properties"]
+    handler = (ROOT / props["CodeUri"] / "app.py").read_text()
+    imported = set(re.findall(r"from personalize_pipeline\.ensure import (.+)", handler)[0].replace(" ", "").split(","))
+    ensure_tree = ast.parse((ROOT / "functions/shared/personalize_pipeline/ensure.py").read_text())
+    needed = _personalize_actions(ensure_tree, imported | {"check"}) | {_pascal(KINDS[own_kind].describe)}
+    # THEN the function's role grants each of those actions (and the tags they may carry)
+    granted = {
+        a.split(":")[1]
+        for s in statements(template["Resources"][logical_id])
+        for a in as_list(s["Action"])
+        if a.startswith("personalize:")
     }
-    describe_methods = set(re.findall(r'"(describe_\w+)"', (core / "resources.py").read_text()))
-    granted = {}
-    for logical_id, resource in functions(template).items():
-        actions = [a for s in statements(resource) for a in as_list(s["Action"])]
-        granted[logical_id] = {a.split(":")[1] for a in actions if a.startswith("personalize:")}
-    expected = {
-        "DatasetGroupFunction": {"create_dataset_group"},
-        "DatasetFunction": {"create_schema", "create_dataset", "update_dataset"},
-        "DatasetImportFunction": {"create_dataset_import_job", "list_dataset_import_jobs"},
-        "SolutionFunction": {"create_solution"},
-        "SolutionVersionFunction": {"create_solution_version", "list_solution_versions"},
-        "CampaignFunction": {"create_campaign", "update_campaign"},
+    assert needed <= granted, f"{logical_id} lacks {sorted(needed - granted)}"
+    assert "TagResource" in granted
+
+
+def test_template_action_analysis_sees_a_describe_of_another_kind() -> None:
+    # GIVEN a function that describes a dataset through the shared helper (proves the analysis can fail)
+    tree = ast.parse('def f(client):\n    describe(client, "dataset", "arn")\n    client.create_x()\n')
+    assert _personalize_actions(tree, {"f"}) == {"DescribeDataset", "CreateX"}
+
+
+def test_template_notify_function_can_describe_everything_it_reports(template: dict) -> None:
+    from personalize_pipeline.resources import KINDS
+
+    granted = {
+        a.split(":")[1]
+        for s in statements(template["Resources"]["NotifyFunction"])
+        for a in as_list(s["Action"])
+        if a.startswith("personalize:")
     }
-    ensure_calls = calls_by_module["ensure"]
-    for logical_id, methods in expected.items():
-        assert methods <= ensure_calls
-        wanted = {"".join(w.title() for w in m.split("_")) for m in methods}
-        assert wanted <= granted[logical_id], (logical_id, wanted - granted[logical_id])
-        assert any(a.startswith("Describe") for a in granted[logical_id]), logical_id
-    notify = {"".join(w.title() for w in m.split("_")) for m in describe_methods - {"describe_schema"}}
-    assert notify | {"GetSolutionMetrics"} <= granted["NotifyFunction"]
+    reported = {_pascal(KINDS[k].describe) for k in KINDS if k != "schema"}
+    assert reported | {"GetSolutionMetrics"} <= granted
+    assert not {a for a in granted if not a.startswith(("Describe", "Get"))}, "the notifier only reads"
 
 
 def test_template_bucket_is_private_encrypted_versioned_tls_only_and_retained(template: dict) -> None:
