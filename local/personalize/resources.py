@@ -13,13 +13,28 @@ from typing import Any, ClassVar
 
 from .imports import ImportedData
 from .schemas import ParsedSchema
-from .timeline import ACTIVE, Lifecycle, Snapshot
+from .timeline import ACTIVE, IN_FLIGHT, Lifecycle, Snapshot
 from .training import Interaction
 
 
 def timestamp(value: float) -> float:
     """Epoch seconds with the millisecond precision real responses carry."""
     return round(value, 3)
+
+
+def lifecycle_fields(lifecycle: Lifecycle, now: float, *, failure_reason: bool = True) -> dict[str, Any]:
+    """What a view shows of ``lifecycle`` at ``now``: status, failureReason (unless the view's shape has
+    none) and the times. lastUpdatedDateTime is when the current status began, never before creation
+    (a delete started by a caller whose simulated time lags behind the creation can begin earlier)."""
+    snap = lifecycle.at(now)
+    fields: dict[str, Any] = {
+        "status": snap.status,
+        "creationDateTime": timestamp(lifecycle.created),
+        "lastUpdatedDateTime": timestamp(max(snap.since, lifecycle.created)),
+    }
+    if failure_reason:
+        fields["failureReason"] = snap.failure_reason
+    return fields
 
 
 @dataclass(eq=False, kw_only=True)
@@ -52,11 +67,22 @@ class Resource:
         """
         return {self.KIND: self.status(now)}
 
-    def _times(self, now: float) -> dict[str, Any]:
-        return {
-            "creationDateTime": timestamp(self.created),
-            "lastUpdatedDateTime": timestamp(max(self.snapshot(now).since, self.created)),
-        }
+
+@dataclass(eq=False, kw_only=True)
+class Update:
+    """One asynchronous update (UpdateDataset, UpdateSolution, UpdateCampaign) with its own lifecycle."""
+
+    lifecycle: Lifecycle
+
+    def status(self, now: float) -> str | None:
+        return self.lifecycle.at(now).status
+
+    def applied(self, now: float) -> bool:
+        """Whether the update has completed, so that what it sets is in effect."""
+        return self.status(now) == ACTIVE
+
+    def in_progress(self, now: float) -> bool:
+        return self.status(now) in IN_FLIGHT
 
 
 @dataclass(eq=False, kw_only=True)
@@ -69,13 +95,10 @@ class DatasetGroup(Resource):
     domain: str | None = None
 
     def summary(self, now: float) -> dict[str, Any]:
-        snap = self.snapshot(now)
         return {
             "name": self.name,
             "datasetGroupArn": self.arn,
-            "status": snap.status,
-            **self._times(now),
-            "failureReason": snap.failure_reason,
+            **lifecycle_fields(self.lifecycle, now),
             "domain": self.domain,
         }
 
@@ -108,21 +131,13 @@ class Schema(Resource):
 
 
 @dataclass(eq=False, kw_only=True)
-class DatasetUpdate:
+class DatasetUpdate(Update):
     """One UpdateDataset call: the schema it switches to and its own lifecycle."""
 
     schema_arn: str
-    lifecycle: Lifecycle
 
     def render(self, now: float) -> dict[str, Any]:
-        snap = self.lifecycle.at(now)
-        return {
-            "schemaArn": self.schema_arn,
-            "status": snap.status,
-            "failureReason": snap.failure_reason,
-            "creationDateTime": timestamp(self.lifecycle.created),
-            "lastUpdatedDateTime": timestamp(snap.since),
-        }
+        return {"schemaArn": self.schema_arn, **lifecycle_fields(self.lifecycle, now)}
 
 
 @dataclass(eq=False, kw_only=True)
@@ -153,8 +168,7 @@ class Dataset(Resource):
             "name": self.name,
             "datasetArn": self.arn,
             "datasetType": self.dataset_type,
-            "status": self.status(now),
-            **self._times(now),
+            **lifecycle_fields(self.lifecycle, now, failure_reason=False),
         }
 
     def describe(self, now: float) -> dict[str, Any]:
@@ -184,13 +198,10 @@ class DatasetImportJob(Resource):
         return self.lifecycle.first_time_in(ACTIVE)
 
     def summary(self, now: float) -> dict[str, Any]:
-        snap = self.snapshot(now)
         return {
             "datasetImportJobArn": self.arn,
             "jobName": self.name,
-            "status": snap.status,
-            **self._times(now),
-            "failureReason": snap.failure_reason,
+            **lifecycle_fields(self.lifecycle, now),
             "importMode": self.import_mode,
         }
 
@@ -205,27 +216,19 @@ class DatasetImportJob(Resource):
 
 
 @dataclass(eq=False, kw_only=True)
-class SolutionUpdate:
-    """One UpdateSolution call; its values apply once its own lifecycle is ACTIVE."""
+class SolutionUpdate(Update):
+    """One UpdateSolution call; its values apply once its own lifecycle is ACTIVE (None: not changed)."""
 
-    lifecycle: Lifecycle
     perform_auto_training: bool | None
     perform_incremental_update: bool | None
     config: dict[str, Any]
 
-    def applied(self, now: float) -> bool:
-        return self.lifecycle.at(now).status == ACTIVE
-
     def render(self, now: float) -> dict[str, Any]:
-        snap = self.lifecycle.at(now)
         return {
             "solutionUpdateConfig": copy.deepcopy(self.config) or None,
-            "status": snap.status,
             "performAutoTraining": self.perform_auto_training,
             "performIncrementalUpdate": self.perform_incremental_update,
-            "creationDateTime": timestamp(self.lifecycle.created),
-            "lastUpdatedDateTime": timestamp(snap.since),
-            "failureReason": snap.failure_reason,
+            **lifecycle_fields(self.lifecycle, now),
         }
 
 
@@ -245,21 +248,26 @@ class Solution(Resource):
     version_count: int = 0
     update: SolutionUpdate | None = None
 
+    def applied_update(self, now: float) -> SolutionUpdate | None:
+        return self.update if self.update and self.update.applied(now) else None
+
     def auto_training(self, now: float) -> bool:
-        if self.update and self.update.applied(now) and self.update.perform_auto_training is not None:
-            return self.update.perform_auto_training
-        return self.perform_auto_training
+        return self._flag("perform_auto_training", now)
 
     def incremental_update(self, now: float) -> bool:
-        if self.update and self.update.applied(now) and self.update.perform_incremental_update is not None:
-            return self.update.perform_incremental_update
-        return self.perform_incremental_update
+        return self._flag("perform_incremental_update", now)
+
+    def _flag(self, name: str, now: float) -> bool:
+        """The value an applied update set for the flag ``name``, or else the one the solution was created with."""
+        value = getattr(self.applied_update(now), name, None)
+        return getattr(self, name) if value is None else value
 
     def effective_config(self, now: float) -> dict[str, Any]:
         """The solution config, with the schedule default the service fills in and applied updates."""
         config = copy.deepcopy(self.config)
-        if self.update and self.update.applied(now):
-            config.update(copy.deepcopy(self.update.config))
+        update = self.applied_update(now)
+        if update:
+            config.update(copy.deepcopy(update.config))
         if self.auto_training(now):
             config.setdefault("autoTrainingConfig", {"schedulingExpression": "rate(7 days)"})
         return config
@@ -267,15 +275,14 @@ class Solution(Resource):
     def tracked_statuses(self, now: float) -> dict[str, str | None]:
         statuses = super().tracked_statuses(now)
         if self.update:
-            statuses["solutionUpdate"] = self.update.lifecycle.at(now).status
+            statuses["solutionUpdate"] = self.update.status(now)
         return statuses
 
     def summary(self, now: float) -> dict[str, Any]:
         return {
             "name": self.name,
             "solutionArn": self.arn,
-            "status": self.status(now),
-            **self._times(now),
+            **lifecycle_fields(self.lifecycle, now, failure_reason=False),
             "recipeArn": self.recipe_arn,
         }
 
@@ -312,14 +319,11 @@ class SolutionVersion(Resource):
     metrics: dict[str, float] | None = None
 
     def summary(self, now: float) -> dict[str, Any]:
-        snap = self.snapshot(now)
         return {
             "solutionVersionArn": self.arn,
-            "status": snap.status,
             "trainingMode": self.training_mode,
             "trainingType": self.training_type,
-            **self._times(now),
-            "failureReason": snap.failure_reason,
+            **lifecycle_fields(self.lifecycle, now),
         }
 
     def describe(self, now: float) -> dict[str, Any]:
@@ -356,19 +360,11 @@ class CampaignSettings:
 
 
 @dataclass(eq=False, kw_only=True)
-class CampaignUpdate:
+class CampaignUpdate(Update):
     settings: CampaignSettings
-    lifecycle: Lifecycle
 
     def render(self, now: float) -> dict[str, Any]:
-        snap = self.lifecycle.at(now)
-        return {
-            **self.settings.render(),
-            "status": snap.status,
-            "failureReason": snap.failure_reason,
-            "creationDateTime": timestamp(self.lifecycle.created),
-            "lastUpdatedDateTime": timestamp(snap.since),
-        }
+        return {**self.settings.render(), **lifecycle_fields(self.lifecycle, now)}
 
 
 @dataclass(eq=False, kw_only=True)
@@ -383,7 +379,7 @@ class Campaign(Resource):
     update: CampaignUpdate | None = None
 
     def current(self, now: float) -> CampaignSettings:
-        if self.update and self.update.lifecycle.at(now).status == ACTIVE:
+        if self.update and self.update.applied(now):
             return self.update.settings
         return self.settings
 
@@ -399,21 +395,14 @@ class Campaign(Resource):
     def tracked_statuses(self, now: float) -> dict[str, str | None]:
         statuses = super().tracked_statuses(now)
         if self.update:
-            statuses["campaignUpdate"] = self.update.lifecycle.at(now).status
+            statuses["campaignUpdate"] = self.update.status(now)
         return statuses
 
     def summary(self, now: float) -> dict[str, Any]:
-        snap = self.snapshot(now)
-        times = self._times(now)
+        fields = lifecycle_fields(self.lifecycle, now)
         if self.update and (done := self.update.lifecycle.first_time_in(ACTIVE)) is not None and done <= now:
-            times["lastUpdatedDateTime"] = timestamp(max(done, snap.since))
-        return {
-            "name": self.name,
-            "campaignArn": self.arn,
-            "status": snap.status,
-            **times,
-            "failureReason": snap.failure_reason,
-        }
+            fields["lastUpdatedDateTime"] = timestamp(max(done, self.snapshot(now).since))
+        return {"name": self.name, "campaignArn": self.arn, **fields}
 
     def describe(self, now: float) -> dict[str, Any]:
         return {
