@@ -69,6 +69,7 @@ from .timeline import (
     UPDATE_IN_PROGRESS,
     UPDATE_PENDING,
     Lifecycle,
+    Phase,
     Timeline,
     Transition,
     follow_up,
@@ -337,6 +338,22 @@ class RegionState:
             raise ResourceInUseException(f"Cannot {action}: {resource.arn} is in {status} state; it must be {wanted}.")
         return status
 
+    def require_no_update(self, resource: Solution | Campaign, now: float, action: str) -> None:
+        """Refuse ``action`` (e.g. "update solution") while the resource's latest update is in flight."""
+        if resource.update and resource.update.in_progress(now):
+            raise ResourceInUseException(f"Cannot {action} {resource.arn}: an update is in progress.")
+
+    def check_quota(self, count: int, quota: int, noun: str | None = None) -> None:
+        """LimitExceededException once ``count`` resources already use up ``quota``: for a quota on ACTIVE
+        resources the message names the ``noun`` being created; without one it is the in-flight quotas'."""
+        if count < quota:
+            return
+        if noun is None:
+            raise LimitExceededException(f"More than {quota} resources with PENDING or IN_PROGRESS status.")
+        raise LimitExceededException(
+            f"Cannot create a {noun}. More than {quota} resources in ACTIVE state. Please delete some and try again."
+        )
+
     def lifecycle(self, step: str, arn: str, now: float, failure: str | None = None) -> Lifecycle:
         """A create lifecycle for ``step``; an injected failure takes precedence over ``failure``."""
         if self.emulator.take_failure(step):
@@ -344,9 +361,35 @@ class RegionState:
         phase = self.timeline.scaled(self.timeline.create[step], arn)
         return Lifecycle.create(now, phase, failure_reason=failure)
 
-    def delete_lifecycle(self, resource: Resource, step: str, now: float) -> None:
+    def create_resource(
+        self, store: dict[str, R], cls: type[R], step: str, arn: str, p: dict, now: float, **fields: Any
+    ) -> R:
+        """Make, store and report the resource a Create call asks for, with a ``step`` create lifecycle.
+
+        The tags are checked before the step's injected failure (if any) is consumed, so a refused request
+        leaves that failure to the next one.
+        """
+        tags = self.tags(p.get("tags"))
+        resource = cls(arn=arn, name=p["name"], lifecycle=self.lifecycle(step, arn, now), tags=tags, **fields)
+        store[arn] = resource
+        self.observe(resource, now)
+        return resource
+
+    def update_phase(self, resource: Resource, step: str, now: float) -> Phase:
+        """The durations of an update of ``resource`` started at ``now``."""
+        return self.timeline.scaled(self.timeline.update[step], f"{resource.arn}#update@{now}")
+
+    def start_delete(self, resource: Resource, step: str, now: float) -> None:
+        """Start the asynchronous delete of ``resource`` and report its new status."""
         phase = self.timeline.scaled(self.timeline.delete[step], resource.arn + "#delete")
         resource.lifecycle.branch(now, follow_up(now, phase, (DELETE_PENDING, DELETE_IN_PROGRESS, None)))
+        self.observe(resource, now)
+
+    def describe_resource(self, store: dict[str, Any], arn: str, now: float) -> dict:
+        """A Describe response: ``{KIND: description}``, the resource's status reported first."""
+        resource = self.get(store, arn)
+        self.observe(resource, now)
+        return {resource.KIND: resource.describe(now)}
 
     def tags(self, raw: list[dict[str, str]] | None, existing: dict[str, str] | None = None) -> dict[str, str]:
         merged = dict(existing or {})
@@ -361,12 +404,15 @@ class RegionState:
             )
         return merged
 
-    def page(self, operation: str, items: list[Resource], params: dict, scope: str, now: float) -> tuple:
-        """One page of ``items`` and the token for the next one, observing each item.
+    def page(self, operation: str, items: list[R], params: dict, parent: str | None, now: float) -> dict:
+        """A List response: the summaries of one page of ``items`` (under their INVENTORY key) and the
+        token for the next page, each item observed.
 
         [I] The service documents no order; newest first is what the console shows. Tokens are opaque
         offsets bound to the operation and its parent filter, so a token from another list is refused.
         """
+        key = f"{operation[4].lower()}{operation[5:]}"  # ListDatasetGroups -> datasetGroups
+        scope = parent or ""
         items = sorted(items, key=lambda r: (-r.created, r.arn))
         offset = 0
         token = params.get("nextToken")
@@ -386,7 +432,7 @@ class RegionState:
         if offset + size < len(items):
             raw = json.dumps({"scope": f"{operation}:{scope}", "offset": offset + size}).encode()
             following = base64.urlsafe_b64encode(raw).decode()
-        return chunk, following
+        return {key: [resource.summary(now) for resource in chunk], "nextToken": following}
 
     def find(self, arn: str) -> Resource:
         for store in self.stores():
@@ -454,34 +500,26 @@ class RegionState:
                 "roleArn and kmsKeyArn go together: a KMS key needs a role that can use it, and a role is "
                 "only used for the KMS key."
             )
-        alive = [g for g in self.dataset_groups.values() if g.status(now) not in {CREATE_FAILED, *DELETING}]
-        if len(alive) >= self.quotas.active_dataset_groups:
-            raise LimitExceededException(
-                f"Cannot create a dataset group. More than {self.quotas.active_dataset_groups} resources in "
-                "ACTIVE state. Please delete some and try again."
-            )
-        tags = self.tags(p.get("tags"))  # before any injected failure is consumed
-        group = DatasetGroup(
-            arn=arn,
-            name=p["name"],
-            lifecycle=self.lifecycle("dataset-group", arn, now),
-            tags=tags,
+        alive = sum(1 for g in self.dataset_groups.values() if g.status(now) not in {CREATE_FAILED, *DELETING})
+        self.check_quota(alive, self.quotas.active_dataset_groups, "dataset group")
+        group = self.create_resource(
+            self.dataset_groups,
+            DatasetGroup,
+            "dataset-group",
+            arn,
+            p,
+            now,
             role_arn=p.get("roleArn"),
             kms_key_arn=p.get("kmsKeyArn"),
             domain=p.get("domain"),
         )
-        self.dataset_groups[arn] = group
-        self.observe(group, now)
         return {"datasetGroupArn": arn, "domain": group.domain}
 
     def describe_dataset_group(self, p: dict, now: float) -> dict:
-        group = self.get(self.dataset_groups, p["datasetGroupArn"])
-        self.observe(group, now)
-        return {"datasetGroup": group.describe(now)}
+        return self.describe_resource(self.dataset_groups, p["datasetGroupArn"], now)
 
     def list_dataset_groups(self, p: dict, now: float) -> dict:
-        chunk, token = self.page("ListDatasetGroups", list(self.dataset_groups.values()), p, "", now)
-        return {"datasetGroups": [g.summary(now) for g in chunk], "nextToken": token}
+        return self.page("ListDatasetGroups", list(self.dataset_groups.values()), p, None, now)
 
     def delete_dataset_group(self, p: dict, now: float) -> dict:
         group = self.get(self.dataset_groups, p["datasetGroupArn"])
@@ -493,8 +531,7 @@ class RegionState:
                 f"Cannot delete dataset group {group.arn}: delete its datasets and solutions first "
                 f"({', '.join(sorted(children))})."
             )
-        self.delete_lifecycle(group, "dataset-group", now)
-        self.observe(group, now)
+        self.start_delete(group, "dataset-group", now)
         return {}
 
     # --- schemas ------------------------------------------------------------------------------------
@@ -502,11 +539,7 @@ class RegionState:
     def create_schema(self, p: dict, now: float) -> dict:
         arn = self.arn(f"schema/{p['name']}")
         self.ensure_new(self.schemas, arn)
-        if len(self.schemas) >= self.quotas.schemas:
-            raise LimitExceededException(
-                f"Cannot create a schema. More than {self.quotas.schemas} resources in ACTIVE state. "
-                "Please delete some and try again."
-            )
+        self.check_quota(len(self.schemas), self.quotas.schemas, "schema")
         parsed = parse_schema(p["schema"])
         self.schemas[arn] = Schema(
             arn=arn,
@@ -522,8 +555,7 @@ class RegionState:
         return {"schema": self.get(self.schemas, p["schemaArn"]).describe(now)}
 
     def list_schemas(self, p: dict, now: float) -> dict:
-        chunk, token = self.page("ListSchemas", list(self.schemas.values()), p, "", now)
-        return {"schemas": [s.summary(now) for s in chunk], "nextToken": token}
+        return self.page("ListSchemas", list(self.schemas.values()), p, None, now)
 
     def delete_schema(self, p: dict, now: float) -> dict:
         schema = self.get(self.schemas, p["schemaArn"])
@@ -551,37 +583,33 @@ class RegionState:
         schema = self._schema_for(p["schemaArn"], dataset_type, group)
         arn = self.arn(f"dataset/{group.name}/{dataset_type}")
         self.ensure_new(self.datasets, arn)
-        tags = self.tags(p.get("tags"))  # before any injected failure is consumed
-        dataset = Dataset(
-            arn=arn,
-            name=p["name"],
-            lifecycle=self.lifecycle("dataset", arn, now),
-            tags=tags,
+        self.create_resource(
+            self.datasets,
+            Dataset,
+            "dataset",
+            arn,
+            p,
+            now,
             dataset_group_arn=group.arn,
             dataset_type=dataset_type,
             schema_history=[(now, schema.arn)],
         )
-        self.datasets[arn] = dataset
-        self.observe(dataset, now)
         return {"datasetArn": arn}
 
     def describe_dataset(self, p: dict, now: float) -> dict:
-        dataset = self.get(self.datasets, p["datasetArn"])
-        self.observe(dataset, now)
-        return {"dataset": dataset.describe(now)}
+        return self.describe_resource(self.datasets, p["datasetArn"], now)
 
     def list_datasets(self, p: dict, now: float) -> dict:
         parent = p.get("datasetGroupArn")
         items = [d for d in self.datasets.values() if parent is None or d.dataset_group_arn == parent]
-        chunk, token = self.page("ListDatasets", items, p, parent or "", now)
-        return {"datasets": [d.summary(now) for d in chunk], "nextToken": token}
+        return self.page("ListDatasets", items, p, parent, now)
 
     def update_dataset(self, p: dict, now: float) -> dict:
         dataset = self.get(self.datasets, p["datasetArn"])
         group = self.get(self.dataset_groups, dataset.dataset_group_arn)
         schema = self._schema_for(p["schemaArn"], dataset.dataset_type, group)
         self.require_status(dataset, now, {ACTIVE}, "update the dataset")
-        phase = self.timeline.scaled(self.timeline.update["dataset"], f"{dataset.arn}#update@{now}")
+        phase = self.update_phase(dataset, "dataset", now)
         statuses = (UPDATE_PENDING, UPDATE_IN_PROGRESS, ACTIVE)
         dataset.update = DatasetUpdate(
             schema_arn=schema.arn,
@@ -605,8 +633,7 @@ class RegionState:
             raise ResourceInUseException(
                 f"Cannot delete dataset {dataset.arn} while these are in progress: {', '.join(sorted(busy))}."
             )
-        self.delete_lifecycle(dataset, "dataset", now)
-        self.observe(dataset, now)
+        self.start_delete(dataset, "dataset", now)
         return {}
 
     # --- dataset import jobs ------------------------------------------------------------------------
@@ -622,10 +649,7 @@ class RegionState:
                 f"Dataset {dataset.arn} already has a dataset import job in progress: {running[0].arn}."
             )
         in_flight = sum(1 for j in self.import_jobs.values() if j.status(now) in IN_FLIGHT)
-        if in_flight >= self.quotas.in_flight_imports:
-            raise LimitExceededException(
-                f"More than {self.quotas.in_flight_imports} resources with PENDING or IN_PROGRESS status."
-            )
+        self.check_quota(in_flight, self.quotas.in_flight_imports)
         mode = p.get("importMode") or "FULL"
         # "If you haven't imported bulk records into the dataset, only FULL is available" (import docs).
         if mode == "INCREMENTAL" and not self.completed_imports(dataset, now):
@@ -679,15 +703,12 @@ class RegionState:
         return imports.parse_csv_files(files, schema.parsed, dataset.dataset_type)
 
     def describe_dataset_import_job(self, p: dict, now: float) -> dict:
-        job = self.get(self.import_jobs, p["datasetImportJobArn"])
-        self.observe(job, now)
-        return {"datasetImportJob": job.describe(now)}
+        return self.describe_resource(self.import_jobs, p["datasetImportJobArn"], now)
 
     def list_dataset_import_jobs(self, p: dict, now: float) -> dict:
         parent = p.get("datasetArn")
         items = [j for j in self.import_jobs.values() if parent is None or j.dataset_arn == parent]
-        chunk, token = self.page("ListDatasetImportJobs", items, p, parent or "", now)
-        return {"datasetImportJobs": [j.summary(now) for j in chunk], "nextToken": token}
+        return self.page("ListDatasetImportJobs", items, p, parent, now)
 
     # --- solutions ----------------------------------------------------------------------------------
 
@@ -752,22 +773,19 @@ class RegionState:
                     f"eventValueThreshold must be a number, not {config['eventValueThreshold']!r}."
                 ) from None
         self._check_schedule(config)
-        alive = [
-            s
+        alive = sum(
+            1
             for s in self.solutions.values()
             if s.dataset_group_arn == group.arn and s.status(now) not in {CREATE_FAILED, *DELETING}
-        ]
-        if len(alive) >= self.quotas.solutions_per_dataset_group:
-            raise LimitExceededException(
-                f"Cannot create a solution. More than {self.quotas.solutions_per_dataset_group} resources in "
-                "ACTIVE state. Please delete some and try again."
-            )
-        tags = self.tags(p.get("tags"))  # before any injected failure is consumed
-        solution = Solution(
-            arn=arn,
-            name=p["name"],
-            lifecycle=self.lifecycle("solution", arn, now),
-            tags=tags,
+        )
+        self.check_quota(alive, self.quotas.solutions_per_dataset_group, "solution")
+        self.create_resource(
+            self.solutions,
+            Solution,
+            "solution",
+            arn,
+            p,
+            now,
             dataset_group_arn=group.arn,
             recipe_arn=recipe_arn,
             perform_hpo=bool(p.get("performHPO", False)),
@@ -777,8 +795,6 @@ class RegionState:
             event_type=p.get("eventType"),
             config=config,
         )
-        self.solutions[arn] = solution
-        self.observe(solution, now)
         return {"solutionArn": arn}
 
     def _latest_version(self, solution: Solution) -> SolutionVersion | None:
@@ -794,20 +810,18 @@ class RegionState:
     def list_solutions(self, p: dict, now: float) -> dict:
         parent = p.get("datasetGroupArn")
         items = [s for s in self.solutions.values() if parent is None or s.dataset_group_arn == parent]
-        chunk, token = self.page("ListSolutions", items, p, parent or "", now)
-        return {"solutions": [s.summary(now) for s in chunk], "nextToken": token}
+        return self.page("ListSolutions", items, p, parent, now)
 
     def update_solution(self, p: dict, now: float) -> dict:
         solution = self.get(self.solutions, p["solutionArn"])
         self.require_status(solution, now, {ACTIVE}, "update the solution")
-        if solution.update and solution.update.lifecycle.at(now).status in IN_FLIGHT:
-            raise ResourceInUseException(f"Cannot update solution {solution.arn}: an update is in progress.")
+        self.require_no_update(solution, now, "update solution")
         recipe = RECIPES[solution.recipe_arn]
         if p.get("performIncrementalUpdate") and recipe.name != "aws-semantic-similarity":
             raise InvalidInputException("performIncrementalUpdate is only supported by aws-semantic-similarity.")
         config = p.get("solutionUpdateConfig") or {}
         self._check_schedule(config)
-        phase = self.timeline.scaled(self.timeline.update["solution"], f"{solution.arn}#update@{now}")
+        phase = self.update_phase(solution, "solution", now)
         solution.update = SolutionUpdate(
             lifecycle=Lifecycle.create(now, phase),
             perform_auto_training=p.get("performAutoTraining"),
@@ -830,8 +844,7 @@ class RegionState:
             raise ResourceInUseException(
                 f"Cannot delete solution {solution.arn} while a solution version is in progress: {training[0]}."
             )
-        self.delete_lifecycle(solution, "solution", now)
-        self.observe(solution, now)
+        self.start_delete(solution, "solution", now)
         return {}
 
     # --- solution versions --------------------------------------------------------------------------
@@ -926,10 +939,7 @@ class RegionState:
                     f"trainingMode UPDATE needs an ACTIVE solution version of {solution.arn} trained with FULL."
                 )
         in_flight = sum(1 for v in self.versions.values() if v.status(now) in IN_FLIGHT)
-        if in_flight >= self.quotas.in_flight_solution_versions:
-            raise LimitExceededException(
-                f"More than {self.quotas.in_flight_solution_versions} resources with PENDING or IN_PROGRESS status."
-            )
+        self.check_quota(in_flight, self.quotas.in_flight_solution_versions)
         datasets = self.group_datasets(solution.dataset_group_arn)
         # [I] Training needs imported data ("an import must be ACTIVE before training"); the code for a
         # missing one is undocumented, InvalidInputException is the natural one for a bad request.
@@ -947,17 +957,14 @@ class RegionState:
         return {"solutionVersionArn": version.arn}
 
     def describe_solution_version(self, p: dict, now: float) -> dict:
-        version = self.get(self.versions, p["solutionVersionArn"])
-        self.observe(version, now)
-        return {"solutionVersion": version.describe(now)}
+        return self.describe_resource(self.versions, p["solutionVersionArn"], now)
 
     def list_solution_versions(self, p: dict, now: float) -> dict:
         parent = p.get("solutionArn")
         if parent is not None:
             self.get(self.solutions, parent)
         items = [v for v in self.versions.values() if parent is None or v.solution.arn == parent]
-        chunk, token = self.page("ListSolutionVersions", items, p, parent or "", now)
-        return {"solutionVersions": [v.summary(now) for v in chunk], "nextToken": token}
+        return self.page("ListSolutionVersions", items, p, parent, now)
 
     def stop_solution_version_creation(self, p: dict, now: float) -> dict:
         version = self.get(self.versions, p["solutionVersionArn"])
@@ -1020,22 +1027,19 @@ class RegionState:
         )
         group_arn = version.solution.dataset_group_arn
         # Campaigns on their way to ACTIVE count too, or six created at once would all slip through.
-        alive = [
-            c
+        alive = sum(
+            1
             for c in self.campaigns.values()
             if c.dataset_group_arn == group_arn and c.status(now) in {ACTIVE, *IN_FLIGHT}
-        ]
-        if len(alive) >= self.quotas.active_campaigns_per_dataset_group:
-            raise LimitExceededException(
-                f"Cannot create a campaign. More than {self.quotas.active_campaigns_per_dataset_group} resources "
-                "in ACTIVE state. Please delete some and try again."
-            )
-        tags = self.tags(p.get("tags"))  # before any injected failure is consumed
-        campaign = Campaign(
-            arn=arn,
-            name=p["name"],
-            lifecycle=self.lifecycle("campaign", arn, now),
-            tags=tags,
+        )
+        self.check_quota(alive, self.quotas.active_campaigns_per_dataset_group, "campaign")
+        self.create_resource(
+            self.campaigns,
+            Campaign,
+            "campaign",
+            arn,
+            p,
+            now,
             dataset_group_arn=group_arn,
             settings=CampaignSettings(
                 solution_version_arn=version.arn,
@@ -1043,26 +1047,20 @@ class RegionState:
                 config=self._campaign_config(version, config),
             ),
         )
-        self.campaigns[arn] = campaign
-        self.observe(campaign, now)
         return {"campaignArn": arn}
 
     def describe_campaign(self, p: dict, now: float) -> dict:
-        campaign = self.get(self.campaigns, p["campaignArn"])
-        self.observe(campaign, now)
-        return {"campaign": campaign.describe(now)}
+        return self.describe_resource(self.campaigns, p["campaignArn"], now)
 
     def list_campaigns(self, p: dict, now: float) -> dict:
         parent = p.get("solutionArn")
         items = [c for c in self.campaigns.values() if parent is None or c.solution_arn(now) == parent]
-        chunk, token = self.page("ListCampaigns", items, p, parent or "", now)
-        return {"campaigns": [c.summary(now) for c in chunk], "nextToken": token}
+        return self.page("ListCampaigns", items, p, parent, now)
 
     def update_campaign(self, p: dict, now: float) -> dict:
         campaign = self.get(self.campaigns, p["campaignArn"])
         status = self.require_status(campaign, now, {ACTIVE, CREATE_FAILED}, "update the campaign")
-        if campaign.update and campaign.update.lifecycle.at(now).status in IN_FLIGHT:
-            raise ResourceInUseException(f"Cannot update campaign {campaign.arn}: an update is in progress.")
+        self.require_no_update(campaign, now, "update campaign")
         current = campaign.current(now)
         config = p.get("campaignConfig")
         sync = bool((config if config is not None else current.config).get("syncWithLatestSolutionVersion"))
@@ -1075,7 +1073,7 @@ class RegionState:
             min_provisioned_tps=p.get("minProvisionedTPS") or current.min_provisioned_tps,
             config=self._campaign_config(version, config) if config is not None else dict(current.config),
         )
-        phase = self.timeline.scaled(self.timeline.update["campaign"], f"{campaign.arn}#update@{now}")
+        phase = self.update_phase(campaign, "campaign", now)
         campaign.update = CampaignUpdate(settings=settings, lifecycle=Lifecycle.create(now, phase))
         if status == CREATE_FAILED:
             # [I] a failed campaign is redeployed by the update, so its own status follows the update.
@@ -1086,10 +1084,8 @@ class RegionState:
     def delete_campaign(self, p: dict, now: float) -> dict:
         campaign = self.get(self.campaigns, p["campaignArn"])
         self.require_status(campaign, now, DELETABLE, "delete the campaign")
-        if campaign.update and campaign.update.lifecycle.at(now).status in IN_FLIGHT:
-            raise ResourceInUseException(f"Cannot delete campaign {campaign.arn}: an update is in progress.")
-        self.delete_lifecycle(campaign, "campaign", now)
-        self.observe(campaign, now)
+        self.require_no_update(campaign, now, "delete campaign")
+        self.start_delete(campaign, "campaign", now)
         return {}
 
     # --- tags ---------------------------------------------------------------------------------------
