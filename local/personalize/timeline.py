@@ -63,6 +63,32 @@ def _frozen(mapping: Mapping[str, Phase], expected: tuple[str, ...], what: str) 
     return MappingProxyType(dict(mapping))
 
 
+#: The presets, in the column order of ``_PRESET_PHASES``.
+_PRESETS = ("instant", "realistic")
+#: (pending, in progress) simulated seconds of each step in each preset: (instant, realistic).
+_PRESET_PHASES: dict[str, dict[str, tuple[tuple[float, float], ...]]] = {
+    "create": {
+        "dataset-group": ((10, 10), (38, 2)),
+        "dataset": ((10, 10), (23, 2)),
+        "import": ((30, 90), (60, 480)),
+        "solution": ((10, 10), (13, 2)),
+        "solution-version": ((30, 150), (90, 2190)),
+        "campaign": ((30, 90), (60, 450)),
+    },
+    "update": {
+        "dataset": ((10, 10), (20, 100)),
+        "solution": ((10, 10), (10, 5)),
+        "campaign": ((30, 90), (60, 480)),
+    },
+    "delete": {
+        "dataset-group": ((10, 0), (60, 0)),
+        "dataset": ((5, 5), (20, 20)),
+        "solution": ((5, 5), (15, 15)),
+        "campaign": ((10, 10), (30, 60)),
+    },
+}
+
+
 @dataclass(frozen=True)
 class Timeline:
     """Durations of every asynchronous step, keyed by step name (see ``STEPS``).
@@ -91,25 +117,7 @@ class Timeline:
     @classmethod
     def instant(cls) -> Timeline:
         """Every step settles within one to three polls of 10-60 s: fast tests that still see each state."""
-        return cls(
-            name="instant",
-            create={
-                "dataset-group": Phase(10, 10),
-                "dataset": Phase(10, 10),
-                "import": Phase(30, 90),
-                "solution": Phase(10, 10),
-                "solution-version": Phase(30, 150),
-                "campaign": Phase(30, 90),
-            },
-            update={"dataset": Phase(10, 10), "solution": Phase(10, 10), "campaign": Phase(30, 90)},
-            delete={
-                "dataset-group": Phase(10, 0),
-                "dataset": Phase(5, 5),
-                "solution": Phase(5, 5),
-                "campaign": Phase(10, 10),
-            },
-            stop_seconds=30,
-        )
+        return cls._preset("instant", stop_seconds=30)
 
     @classmethod
     def realistic(cls) -> Timeline:
@@ -118,26 +126,16 @@ class Timeline:
         The dataset group is almost never seen IN_PROGRESS and every job shows one PENDING poll of about a
         minute, which is why the pending/in-progress split is uneven.
         """
-        return cls(
-            name="realistic",
-            create={
-                "dataset-group": Phase(38, 2),
-                "dataset": Phase(23, 2),
-                "import": Phase(60, 480),
-                "solution": Phase(13, 2),
-                "solution-version": Phase(90, 2190),
-                "campaign": Phase(60, 450),
-            },
-            update={"dataset": Phase(20, 100), "solution": Phase(10, 5), "campaign": Phase(60, 480)},
-            delete={
-                "dataset-group": Phase(60, 0),
-                "dataset": Phase(20, 20),
-                "solution": Phase(15, 15),
-                "campaign": Phase(30, 60),
-            },
-            stop_seconds=120,
-            jitter=0.1,
-        )
+        return cls._preset("realistic", stop_seconds=120, jitter=0.1)
+
+    @classmethod
+    def _preset(cls, name: str, *, stop_seconds: float, jitter: float = 0.0) -> Timeline:
+        column = _PRESETS.index(name)
+        phases = {
+            process: {step: Phase(*durations[column]) for step, durations in steps.items()}
+            for process, steps in _PRESET_PHASES.items()
+        }
+        return cls(**phases, stop_seconds=stop_seconds, jitter=jitter, name=name)
 
     def scaled(self, phase: Phase, arn: str) -> Phase:
         """The phase for one resource, spread by the deterministic jitter of its ARN."""
@@ -191,14 +189,8 @@ class Lifecycle:
         failed: str = CREATE_FAILED,
     ) -> Lifecycle:
         """PENDING, then IN_PROGRESS, then ACTIVE (or FAILED with its reason); zero-length states skipped."""
-        transitions = [Transition(start, pending)]
-        if phase.in_progress > 0:
-            transitions.append(Transition(start + phase.pending, in_progress))
-        end = start + phase.total
-        if failure_reason is None:
-            transitions.append(Transition(end, done))
-        else:
-            transitions.append(Transition(end, failed, failure_reason))
+        outcome = done if failure_reason is None else failed
+        transitions = follow_up(start, phase, (pending, in_progress, outcome), failure_reason)
         if phase.total == 0:
             transitions = transitions[-1:]
         return cls(transitions)
@@ -233,11 +225,14 @@ class Lifecycle:
         self._transitions = kept + sorted(transitions, key=lambda t: t.at)
 
 
-def follow_up(start: float, phase: Phase, statuses: tuple[str, str, str | None]) -> list[Transition]:
-    """Transitions of a process (delete, update) that starts at ``start``: pending, in progress, done."""
+def follow_up(
+    start: float, phase: Phase, statuses: tuple[str, str, str | None], failure_reason: str | None = None
+) -> list[Transition]:
+    """Transitions of a process (create, delete, update) that starts at ``start``: pending, in progress
+    (skipped when it takes no time), done; the last one carries ``failure_reason``."""
     pending, in_progress, done = statuses
     result = [Transition(start, pending)]
     if phase.in_progress > 0:
         result.append(Transition(start + phase.pending, in_progress))
-    result.append(Transition(start + phase.total, done))
+    result.append(Transition(start + phase.total, done, failure_reason))
     return result
