@@ -31,6 +31,8 @@ _UNICODE_CLASSES = {
     "Z": r"\u0020\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000",
     "ASCII": r"\x00-\x7f",
 }
+#: The Python type a JSON value of each model type must have; numbers are checked on their own.
+_TYPES: dict[str, type] = {"structure": dict, "list": list, "map": dict, "string": str, "boolean": bool}
 _CLASS_RE = re.compile(r"\[((?:\\.|[^\]\\])*)\]")
 _PROPERTY_RE = re.compile(r"\\p\{(\w+)\}")
 
@@ -80,47 +82,33 @@ def _violations(shape: Shape, value: Any, path: str) -> Iterator[tuple[str, Any,
     """Yield (path, value, constraint) for every constraint of ``shape`` that ``value`` breaks."""
     meta = shape.metadata
     kind = shape.type_name
+    if kind in _TYPES and not isinstance(value, _TYPES[kind]):
+        yield path, value, f"Member must be a {kind}"
+        return
+    if kind in ("list", "map", "string"):
+        yield from _length(meta, len(value), path, value)
     if kind == "structure":
-        if not isinstance(value, dict):
-            yield path, value, "Member must be a structure"
-            return
         for name in shape.required_members:
             if value.get(name) is None:
                 yield f"{path}.{name}" if path else name, None, "Member must not be null"
         for name, member in shape.members.items():
             if value.get(name) is not None:
                 yield from _violations(member, value[name], f"{path}.{name}" if path else name)
-        return
-    if kind == "list":
-        if not isinstance(value, list):
-            yield path, value, "Member must be a list"
-            return
-        yield from _length(meta, len(value), path, value)
+    elif kind == "list":
         for index, item in enumerate(value, start=1):
             yield from _violations(shape.member, item, f"{path}.{index}.member")
-        return
-    if kind == "map":
-        if not isinstance(value, dict):
-            yield path, value, "Member must be a map"
-            return
-        yield from _length(meta, len(value), path, value)
+    elif kind == "map":
         for key, item in value.items():
             for _, bad, constraint in _violations(shape.key, key, path):
                 yield path, bad, f"Map keys must satisfy constraint: [{constraint}]"
             for _, bad, constraint in _violations(shape.value, item, path):
                 yield path, bad, f"Map value must satisfy constraint: [{constraint}]"
-        return
-    if kind == "string":
-        if not isinstance(value, str):
-            yield path, value, "Member must be a string"
-            return
-        yield from _length(meta, len(value), path, value)
+    elif kind == "string":
         if "pattern" in meta and not compile_pattern(meta["pattern"]).fullmatch(value):
             yield path, value, f"Member must satisfy regular expression pattern: {meta['pattern']}"
         if "enum" in meta and value not in meta["enum"]:
             yield path, value, f"Member must satisfy enum value set: [{', '.join(meta['enum'])}]"
-        return
-    if kind in ("integer", "long", "double", "float"):
+    elif kind in ("integer", "long", "double", "float"):
         numeric = isinstance(value, int | float) and not isinstance(value, bool)
         if not numeric or (kind in ("integer", "long") and isinstance(value, float)):
             yield path, value, f"Member must be a {'number' if kind in ('double', 'float') else 'integer'}"
@@ -129,9 +117,6 @@ def _violations(shape: Shape, value: Any, path: str) -> Iterator[tuple[str, Any,
             yield path, value, f"Member must have value greater than or equal to {meta['min']}"
         if "max" in meta and value > meta["max"]:
             yield path, value, f"Member must have value less than or equal to {meta['max']}"
-        return
-    if kind == "boolean" and not isinstance(value, bool):
-        yield path, value, "Member must be a boolean"
 
 
 def _length(meta: dict[str, Any], length: int, path: str, value: Any) -> Iterator[tuple[str, Any, str]]:
