@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+import boto3
 import pytest
 
 from local.runner import LocalPipeline
@@ -154,3 +155,32 @@ def test_pipeline_new_data_reimports_retrains_and_updates_the_campaign(
     assert len(inventory["datasetImportJobs"]) == 3 and len(inventory["solutionVersions"]) == 2
     assert result.notification is not None
     assert re.search(r"campaign\s+retail-user-personalization-campaign \(updated", result.notification["message"])
+
+
+def test_pipeline_changed_immutable_setting_fails_with_both_values_and_keeps_the_old_solution(
+    open_pipeline: Callable[..., LocalPipeline], write_params: Callable[[str, str], Path]
+) -> None:
+    # GIVEN a deployed campaign, then params that turn on HPO for the same solution name
+    pipeline = open_pipeline()
+    assert pipeline.run(EXAMPLE_PARAMS).status == "SUCCEEDED"
+    params = json.loads(EXAMPLE_PARAMS.read_text())
+    params["solution"]["performHPO"] = True
+    # WHEN they are uploaded
+    result = pipeline.run(write_params("params.json", json.dumps(params)))
+    # THEN the run fails at the solution, naming the setting with both values, and nothing is duplicated
+    assert result.status == "FAILED"
+    assert result.notification is not None
+    assert result.notification["subject"] == "Personalize pipeline FAILED at Create Solution: ResourceConflict"
+    assert "performHPO is false; params ask for true" in result.notification["message"]
+    assert len(pipeline.inventory()["solutions"]) == 1
+
+
+def test_pipeline_creates_the_solution_without_automatic_training(open_pipeline: Callable[..., LocalPipeline]) -> None:
+    # GIVEN params that do not mention performAutoTraining (the API would default it to true)
+    pipeline = open_pipeline()
+    # WHEN the pipeline runs
+    assert pipeline.run(EXAMPLE_PARAMS).status == "SUCCEEDED"
+    # THEN the solution was created with automatic training off: no weekly training bill
+    (solution_arn,) = pipeline.inventory()["solutions"]
+    solution = boto3.client("personalize").describe_solution(solutionArn=solution_arn)["solution"]
+    assert solution["performAutoTraining"] is False

@@ -42,11 +42,16 @@ def run_step(event: dict[str, Any], ensure: EnsureFn, check_fn: CheckFn = _defau
         else:
             raise ValueError(f"unknown action {action!r}: the state machine sends 'ensure' or 'check'")
     except ClientError as error:
+        metrics.add_metric(name="step_errors", unit="Count", value=1)
         # Throttling is not a modelled Personalize error, so botocore raises a bare ClientError; give it
         # the name the state machine retries on.
         if error_code(error) == "ThrottlingException":
             raise errors.ThrottlingException(str(error)) from error
         logger.exception("Personalize refused the call")
+        raise
+    except errors.PipelineError:
+        metrics.add_metric(name="step_errors", unit="Count", value=1)
+        logger.exception("step failed")
         raise
     logger.info(
         "step done", extra={"kind": record.kind, "arn": record.arn, "status": record.status, "action": record.action}
