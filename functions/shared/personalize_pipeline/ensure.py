@@ -64,6 +64,14 @@ def _create_or_adopt(create: Callable[[], Any], read: Callable[[], dict[str, Any
     return created, "created"
 
 
+def _find_or_create(client: Any, kind: str, arn: str, create: Callable[[], Any]) -> tuple[dict[str, Any], str]:
+    """The resource at ``arn`` and "reused"; else create it (or adopt a concurrent run's) and say which."""
+    existing = describe(client, kind, arn)
+    if existing is not None:
+        return existing, "reused"
+    return _create_or_adopt(create, lambda: describe(client, kind, arn))
+
+
 def _differences(wanted: dict[str, Any], actual: dict[str, Any], prefix: str = "") -> list[str]:
     """Fields the params set whose value differs from the existing resource (service defaults ignored)."""
     found = []
@@ -129,13 +137,7 @@ def _attempt_name(base: str, attempt: int) -> str:
 def ensure_dataset_group(client: Any, arn_prefix: str, spec: dict[str, Any]) -> PollRecord:
     name = spec["name"]
     arn = f"{arn_prefix}:dataset-group/{name}"
-    existing = describe(client, "datasetGroup", arn)
-    if existing is None:
-        resource, action = _create_or_adopt(
-            lambda: client.create_dataset_group(**spec), lambda: describe(client, "datasetGroup", arn)
-        )
-    else:
-        resource, action = existing, "reused"
+    resource, action = _find_or_create(client, "datasetGroup", arn, lambda: client.create_dataset_group(**spec))
     immutable = {k: spec[k] for k in ("domain", "kmsKeyArn", "roleArn") if k in spec}
     differences = _differences(immutable, resource)
     if "domain" not in spec and resource.get("domain"):
@@ -152,13 +154,7 @@ def ensure_schema(client: Any, arn_prefix: str, spec: dict[str, Any]) -> tuple[s
     """Schemas are synchronous and immutable: returns (schemaArn, action)."""
     name = spec["name"]
     arn = f"{arn_prefix}:schema/{name}"
-    existing = describe(client, "schema", arn)
-    if existing is None:
-        existing, action = _create_or_adopt(
-            lambda: client.create_schema(**spec), lambda: describe(client, "schema", arn)
-        )
-    else:
-        action = "reused"
+    existing, action = _find_or_create(client, "schema", arn, lambda: client.create_schema(**spec))
     differences = _schema_differences(json.loads(existing["schema"]), json.loads(spec["schema"]))
     if existing.get("domain") != spec.get("domain"):
         differences.append(
@@ -204,13 +200,8 @@ def ensure_dataset(client: Any, arn_prefix: str, dataset_group_arn: str, spec: d
     arn = f"{arn_prefix}:dataset/{group_name}/{dataset_type}"
     wanted = spec["dataset"]
     details = {"schemaArn": schema_arn, "schemaName": spec["schema"]["name"], "schemaAction": schema_action}
-    resource = describe(client, "dataset", arn)
-    action = "reused"
-    if resource is None:
-        request = {**wanted, "schemaArn": schema_arn, "datasetGroupArn": dataset_group_arn}
-        resource, action = _create_or_adopt(
-            lambda: client.create_dataset(**request), lambda: describe(client, "dataset", arn)
-        )
+    request = {**wanted, "schemaArn": schema_arn, "datasetGroupArn": dataset_group_arn}
+    resource, action = _find_or_create(client, "dataset", arn, lambda: client.create_dataset(**request))
     if resource.get("name") != wanted["name"]:
         raise _conflict(
             "dataset",
@@ -306,13 +297,8 @@ def ensure_import(client: Any, arn_prefix: str, dataset_arn: str, role_arn: str,
 def ensure_solution(client: Any, arn_prefix: str, dataset_group_arn: str, spec: dict[str, Any]) -> PollRecord:
     name = spec["name"]
     arn = f"{arn_prefix}:solution/{name}"
-    resource = describe(client, "solution", arn)
-    action = "reused"
-    if resource is None:
-        request = {**spec, "datasetGroupArn": dataset_group_arn}
-        resource, action = _create_or_adopt(
-            lambda: client.create_solution(**request), lambda: describe(client, "solution", arn)
-        )
+    request = {**spec, "datasetGroupArn": dataset_group_arn}
+    resource, action = _find_or_create(client, "solution", arn, lambda: client.create_solution(**request))
     if action == "reused":  # ours from an earlier run, or a concurrent run's: either way it must match
         wanted = {k: v for k, v in spec.items() if k not in ("name", "tags")}
         wanted["datasetGroupArn"] = dataset_group_arn
@@ -391,15 +377,10 @@ def ensure_campaign(client: Any, arn_prefix: str, solution_version_arn: str, spe
     """
     name = spec["name"]
     arn = f"{arn_prefix}:campaign/{name}"
-    existing = describe(client, "campaign", arn)
-    action = "reused"
-    if existing is None:
-        request = {**spec, "solutionVersionArn": solution_version_arn}
-        existing, action = _create_or_adopt(
-            lambda: client.create_campaign(**request), lambda: describe(client, "campaign", arn)
-        )
-        if action == "created":
-            return _record("campaign", arn, name, existing, action, solutionVersionArn=solution_version_arn)
+    request = {**spec, "solutionVersionArn": solution_version_arn}
+    existing, action = _find_or_create(client, "campaign", arn, lambda: client.create_campaign(**request))
+    if action == "created":
+        return _record("campaign", arn, name, existing, action, solutionVersionArn=solution_version_arn)
     wanted: dict[str, Any] = {"solutionVersionArn": solution_version_arn}
     wanted["minProvisionedTPS"] = spec.get("minProvisionedTPS", 1)
     if "campaignConfig" in spec:
