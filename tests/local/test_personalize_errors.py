@@ -5,18 +5,12 @@ from __future__ import annotations
 import pytest
 from botocore.config import Config
 
-from local.personalize.testing import Sandbox, client_error, sandbox
+from local.personalize.testing import Sandbox, client_error
 
 ACCOUNT = "123456789012"
 PREFIX = f"arn:aws:personalize:us-east-1:{ACCOUNT}"
 RECIPE = "arn:aws:personalize:::recipe/"
 HEADER = ("USER_ID", "ITEM_ID", "TIMESTAMP")
-
-
-@pytest.fixture
-def box(monkeypatch: pytest.MonkeyPatch) -> Sandbox:
-    with sandbox(monkeypatch) as created:
-        yield created
 
 
 # --- request validation (what botocore does not check) ------------------------------------------------

@@ -14,12 +14,6 @@ PREFIX = "Failed to create a data import job for INTERACTIONS dataset..."
 ROWS = interactions()  # 1200 rows, 40 users
 
 
-@pytest.fixture
-def box(monkeypatch: pytest.MonkeyPatch) -> Sandbox:
-    with sandbox(monkeypatch) as created:
-        yield created
-
-
 def interactions_dataset(box: Sandbox, schema: str | None = None) -> str:
     group = box.dataset_group("dg")
     return box.dataset(group, "Interactions", schema) if schema else box.dataset(group)

@@ -15,12 +15,6 @@ from local.personalize.timeline import STEPS
 DAY = 86400
 
 
-@pytest.fixture
-def box(monkeypatch: pytest.MonkeyPatch) -> Sandbox:
-    with sandbox(monkeypatch) as created:
-        yield created
-
-
 def status_of(box: Sandbox, kind: str, arn: str) -> str:
     return box.personalize.__getattribute__(f"describe_{_snake(kind)}")(**{f"{kind}Arn": arn})[kind]["status"]
 

@@ -25,12 +25,6 @@ RECIPE = "arn:aws:personalize:::recipe/"
 HEADER = ("USER_ID", "ITEM_ID", "TIMESTAMP")
 
 
-@pytest.fixture
-def box(monkeypatch: pytest.MonkeyPatch) -> Sandbox:
-    with sandbox(monkeypatch) as created:
-        yield created
-
-
 # --- preconditions -----------------------------------------------------------------------------------
 
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
-from local.personalize.testing import Sandbox, avro, interactions, sandbox
+from local.personalize.testing import Sandbox, avro, interactions
 from local.personalize.training import Interaction, compute_metrics, minimum_failure, split
 
 HEADER = ("USER_ID", "ITEM_ID", "TIMESTAMP")
@@ -18,12 +16,6 @@ METRIC_KEYS = {
     "precision_at_10",
     "precision_at_25",
 }
-
-
-@pytest.fixture
-def box(monkeypatch: pytest.MonkeyPatch) -> Sandbox:
-    with sandbox(monkeypatch) as created:
-        yield created
 
 
 def train_on(box: Sandbox, rows: list[tuple], header: tuple[str, ...] = HEADER, schema: str | None = None, **solution):

@@ -9,15 +9,9 @@ import pytest
 from local.personalize import OPERATIONS, Phase, Timeline
 from local.personalize.models import RegionState
 from local.personalize.responses import shape_output, snake_case
-from local.personalize.testing import Sandbox, sandbox
+from local.personalize.testing import Sandbox
 from local.personalize.timeline import ACTIVE, CREATE_PENDING, Lifecycle
 from local.personalize.validation import compile_pattern, service_model
-
-
-@pytest.fixture
-def box(monkeypatch: pytest.MonkeyPatch) -> Sandbox:
-    with sandbox(monkeypatch) as created:
-        yield created
 
 
 def test_operations_each_in_service_model_and_implemented() -> None:
