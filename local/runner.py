@@ -188,10 +188,9 @@ class LocalPipeline:
             wait_for_execution(arn, timeout_s=EXECUTION_TIMEOUT_S)
         else:
             events.extend(self._follow(arn, on_event))
+        # wait_for_execution moved this thread (and the one that started a waiting helper) to the run's end,
+        # so the next upload happens after this run, never "during" it.
         description = sfn.describe_execution(executionArn=arn)
-        # The user uploads the next file after this run ended, never "during" it (the waiting happened on
-        # a helper thread, whose simulated time the main thread does not share).
-        self.clock.advance_to(description["stopDate"].timestamp())
         history = execution_history(arn)
         notifications = self.inbox.receive()
         last = notifications[-1] if notifications else None
