@@ -36,6 +36,12 @@ STRING_MAX = 1000
 TEXTUAL_MAX = 20000
 FORMAT_GUIDE = "https://docs.aws.amazon.com/personalize/latest/dg/data-prep-formatting.html"
 INVALID_LOCATION = "Invalid Data location."
+MAX_EVENT_TYPES_PLUS_METADATA = 10
+#: Interactions columns that are neither metadata nor counted with the event types (required ids and the
+#: reserved impression/attribution fields; EVENT_TYPE and EVENT_VALUE do count as the docs list them).
+NON_METADATA_INTERACTION_COLUMNS = frozenset(
+    {"USER_ID", "ITEM_ID", "TIMESTAMP", "IMPRESSION", "RECOMMENDATION_ID", "EVENT_ATTRIBUTION_SOURCE"}
+)
 
 _INT32 = (-(2**31), 2**31 - 1)
 _INT64 = (-(2**63), 2**63 - 1)
@@ -299,12 +305,40 @@ def _rows(uri: str, body: bytes, prefix: str) -> Iterator[tuple[int, list[str]]]
         raise ImportFailed(prefix + f"Input CSV {uri} is malformed on row {reader.line_num}: {error}.") from None
 
 
+def _refuse_quoted_header(uri: str, body: bytes, prefix: str) -> None:
+    """The formatting guide says not to quote headers; csv parsing would silently unquote them."""
+    first = body.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace").rstrip("\r")
+    quoted = [name.strip() for name in first.split(",") if name.strip().startswith('"')]
+    if quoted:
+        raise ImportFailed(
+            prefix + f"Input CSV {uri} has quoted column names in its header: {', '.join(quoted)}. "
+            "Header column names must not be quoted."
+        )
+
+
+def check_event_types(columns: tuple[str, ...], rows: Iterable[tuple[Any, ...]], dataset_type: str) -> None:
+    """Distinct EVENT_TYPE values plus optional metadata columns (EVENT_TYPE, EVENT_VALUE and custom
+    metadata) may not exceed 10 in an Item interactions dataset (quotas page; ECOMMERCE interactions page)."""
+    if "EVENT_TYPE" not in columns:
+        return
+    position = columns.index("EVENT_TYPE")
+    event_types = sorted({row[position] for row in rows if row[position] is not None})
+    optional = [c for c in columns if c not in NON_METADATA_INTERACTION_COLUMNS]
+    if len(event_types) + len(optional) > MAX_EVENT_TYPES_PLUS_METADATA:
+        raise ImportFailed(
+            failure_prefix(dataset_type) + f"The Item interactions data has {len(event_types)} distinct event types "
+            f"({', '.join(map(str, event_types))}) and {len(optional)} optional metadata columns "
+            f"({', '.join(optional)}); together they can be at most {MAX_EVENT_TYPES_PLUS_METADATA}."
+        )
+
+
 def parse_csv_files(files: list[tuple[str, bytes]], schema: ParsedSchema, dataset_type: str) -> ImportedData:
     """Validate every file against the schema, matching header columns by name; raise ImportFailed."""
     prefix = failure_prefix(dataset_type)
     columns = schema.names
     rows: list[tuple[Any, ...]] = []
     for uri, body in files:
+        _refuse_quoted_header(uri, body, prefix)
         lines = _rows(uri, body, prefix)
         header_line = next(lines, None)
         if header_line is None:

@@ -281,14 +281,16 @@ class RegionState:
                 self.emulator.notify(now, key[0], arn, old, None)
 
     def sweep(self, now: float) -> None:
-        """Drop resources whose delete has completed, with what goes with them, and run auto-training."""
+        """Drop resources whose delete has completed, with what goes with them, and run auto-training.
+
+        Import jobs are never dropped: the service keeps them (and their names) after their dataset is
+        deleted, and has no DeleteDatasetImportJob.
+        """
         for solution in list(self.solutions.values()):
             solution_versions.auto_train(self, solution, now)
         for store in (self.dataset_groups, self.datasets, self.solutions, self.campaigns):
             for arn in [arn for arn, r in store.items() if r.status(now) is None]:
                 self._forget(store, arn, now)
-        for arn in [arn for arn, j in self.import_jobs.items() if j.dataset_arn not in self.datasets]:
-            self._forget(self.import_jobs, arn, now)
         for arn in [arn for arn, v in self.versions.items() if v.solution.arn not in self.solutions]:
             self._forget(self.versions, arn, now)
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import InvalidInputException, ResourceInUseException
 from ..resources import Dataset, DatasetGroup, DatasetUpdate, Schema
-from ..schemas import check_fits_dataset_type, normalize_dataset_type
+from ..schemas import check_domain, check_fits_dataset_type, check_replacement, normalize_dataset_type
 from ..timeline import ACTIVE, DELETABLE, IN_FLIGHT, UPDATE_IN_PROGRESS, UPDATE_PENDING, Lifecycle, follow_up
 from .registry import operation
 
@@ -22,6 +22,8 @@ def _schema_for(state: RegionState, schema_arn: str, dataset_type: str, group: D
             f"{group.arn} is {group.domain or 'a Custom dataset group'}; they must match."
         )
     check_fits_dataset_type(schema.parsed, dataset_type, schema.arn)
+    if schema.domain:
+        check_domain(schema.parsed, schema.domain, dataset_type)
     return schema
 
 
@@ -65,6 +67,8 @@ def update_dataset(state: RegionState, p: dict, now: float) -> dict:
     group = state.get(state.dataset_groups, dataset.dataset_group_arn)
     schema = _schema_for(state, p["schemaArn"], dataset.dataset_type, group)
     state.require_status(dataset, now, {ACTIVE}, "update the dataset")
+    current = state.get(state.schemas, dataset.schema_arn(now))
+    check_replacement(current.parsed, schema.parsed, dataset.dataset_type, dataset.arn)
     phase = state.update_phase(dataset, "dataset", now)
     statuses = (UPDATE_PENDING, UPDATE_IN_PROGRESS, ACTIVE)
     dataset.update = DatasetUpdate(

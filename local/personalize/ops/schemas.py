@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import ResourceInUseException
 from ..resources import Schema
-from ..schemas import parse_schema
+from ..schemas import check_domain, domain_dataset_type, parse_schema
 from ..timeline import ACTIVE, Lifecycle, Transition
 from .registry import operation
 
@@ -20,6 +20,8 @@ def create_schema(state: RegionState, p: dict, now: float) -> dict:
     state.ensure_new(state.schemas, arn)
     state.check_quota(len(state.schemas), state.quotas.schemas, "schema")
     parsed = parse_schema(p["schema"])
+    if p.get("domain"):
+        check_domain(parsed, p["domain"], domain_dataset_type(parsed, p["domain"]))
     state.schemas[arn] = Schema(
         arn=arn,
         name=p["name"],

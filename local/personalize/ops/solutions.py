@@ -95,7 +95,8 @@ def create_solution(state: RegionState, p: dict, now: float) -> dict:
         now,
         dataset_group_arn=group.arn,
         recipe_arn=recipe_arn,
-        perform_hpo=bool(p.get("performHPO", False)),
+        # "When performing AutoML, this parameter is always true" (CreateSolution, performHPO).
+        perform_hpo=automl or bool(p.get("performHPO", False)),
         perform_automl=automl,
         perform_auto_training=bool(p.get("performAutoTraining", True)),
         perform_incremental_update=incremental,
