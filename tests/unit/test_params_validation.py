@@ -173,7 +173,13 @@ def test_build_plan_seed_example_follows_the_plan_contract(seed_params, seed_dat
         "dataSource": {"dataLocation": f"s3://{BUCKET}/Users/"},
     }
     (solution,) = plan["solutions"]
-    assert solution["solution"] == {"name": "Solution", "performAutoML": True, "performAutoTraining": False}
+    # performAutoML is deprecated: the plan trains the recommended recipe instead and notes it
+    assert solution["solution"] == {
+        "name": "Solution",
+        "recipeArn": "arn:aws:personalize:::recipe/aws-user-personalization-v2",
+        "performAutoTraining": False,
+    }
+    assert len(solution["notes"]) == 1
     assert solution["solutionVersion"]["name"].startswith("Solution-")
     for name in (users["schema"]["name"], users["datasetImportJob"]["jobName"], solution["solutionVersion"]["name"]):
         assert NAME_PATTERN.fullmatch(name) and len(name) <= 63
@@ -212,9 +218,12 @@ def test_build_plan_dataset_keys_any_case_and_order_are_normalised(seed_params, 
 
 def test_build_plan_optional_members_are_carried_into_the_plan(seed_params, seed_data):
     # GIVEN every optional member the plan carries
-    seed_params["datasetGroup"].update(
-        domain="ECOMMERCE", kmsKeyArn="arn:aws:kms:us-east-1:123456789012:key/abc", roleArn=_ROLE
-    )
+    # (kmsKeyArn/roleArn are refused until encryption is supported: tests/unit/test_params_service_rules.py)
+    seed_params["datasetGroup"].update(domain="ECOMMERCE")
+    seed_params["datasets"]["Interactions"]["schema"]["fields"].append({"name": "EVENT_TYPE", "type": "string"})
+    seed_data.folders["Interactions"] = [
+        _csv("Interactions/interactions.csv", "USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE", '"i1"')
+    ]
     users = seed_params["datasets"]["Users"]
     users.update(schemaName="my-users-schema", tags=[{"tagKey": "team", "tagValue": "recs"}])
     users["datasetImportJob"] = {"importMode": "FULL", "publishAttributionMetricsToS3": False}
