@@ -20,7 +20,7 @@ from botocore.stub import Stubber
 
 from personalize_pipeline import ensure
 from personalize_pipeline.errors import ResourceConflict, ResourceFailed, ResourceTimeout
-from personalize_pipeline.polling import POLICIES, PollRecord, new_record
+from personalize_pipeline.polling import POLICIES, PollRecord, new_record, next_wait
 from personalize_pipeline.resources import describe
 
 PREFIX = "arn:aws:personalize:us-east-1:123456789012"
@@ -283,7 +283,7 @@ def test_ensure_dataset_group_absent_creates_with_params_verbatim(
         name=GROUP,
         status="CREATE PENDING",
         action="created",
-        waitSeconds=POLICIES["datasetGroup"].wait_seconds,
+        waitSeconds=next_wait("datasetGroup", 0),
         waitedSeconds=0,
         details={},
     )
@@ -583,7 +583,7 @@ def test_ensure_dataset_absent_creates_schema_then_dataset(personalize: Any, stu
         name="retail-demo-interactions",
         status="CREATE PENDING",
         action="created",
-        waitSeconds=POLICIES["dataset"].wait_seconds,
+        waitSeconds=next_wait("dataset", 0),
         waitedSeconds=0,
         details={"schemaArn": SCHEMA_ARN, "schemaName": SCHEMA_NAME, "schemaAction": "created"},
     )
@@ -866,7 +866,7 @@ def test_ensure_import_dataset_never_imported_creates_job_with_exact_params(pers
         name=JOB_BASE,
         status="CREATE PENDING",
         action="created",
-        waitSeconds=POLICIES["datasetImportJob"].wait_seconds,
+        waitSeconds=next_wait("datasetImportJob", 0),
         waitedSeconds=0,
         details={},
     )
@@ -1161,7 +1161,7 @@ def test_ensure_solution_absent_creates_with_exact_params(personalize: Any, stub
         name=SOLUTION,
         status="CREATE PENDING",
         action="created",
-        waitSeconds=POLICIES["solution"].wait_seconds,
+        waitSeconds=next_wait("solution", 0),
         waitedSeconds=0,
         details={},
     )
@@ -1561,7 +1561,7 @@ def test_ensure_campaign_absent_creates_with_exact_params(personalize: Any, stub
         name=CAMPAIGN,
         status="CREATE PENDING",
         action="created",
-        waitSeconds=POLICIES["campaign"].wait_seconds,
+        waitSeconds=next_wait("campaign", 0),
         waitedSeconds=0,
         details={"solutionVersionArn": NEW_VERSION_ARN},
     )
@@ -1642,7 +1642,8 @@ def test_ensure_campaign_changed_settings_updates_with_exact_params(
     record = ensure.ensure_campaign(personalize, PREFIX, version, spec)
     # THEN the campaign is updated in place and the update (not the old ACTIVE) is polled
     assert (record.status, record.action) == ("CREATE PENDING", "updated")
-    assert record.details == {"solutionVersionArn": version}
+    # ... and expected to take as long as the campaign's creation did (T0 -> T1, 420 s)
+    assert record.details == {"solutionVersionArn": version, "estimatedSeconds": 420}
 
 
 def test_ensure_campaign_create_race_adopts_the_winner(personalize: Any, stubber: Stubber) -> None:
@@ -1697,11 +1698,11 @@ def test_ensure_campaign_create_race_active_on_other_version_is_updated(personal
     )
     # WHEN our version is ensured
     record = ensure.ensure_campaign(personalize, PREFIX, NEW_VERSION_ARN, dict(CAMPAIGN_SPEC))
-    # THEN it is switched to our version at once
+    # THEN it is switched to our version at once, expected to take as long as its creation (T0 -> T1)
     assert (record.status, record.action, record.details) == (
         "CREATE PENDING",
         "updated",
-        {"solutionVersionArn": NEW_VERSION_ARN},
+        {"solutionVersionArn": NEW_VERSION_ARN, "estimatedSeconds": 420},
     )
 
 
@@ -1775,7 +1776,7 @@ def test_check_campaign_pending_update_applied_once_active(personalize: Any, stu
     polled = ensure.check_campaign(personalize, PREFIX, record, dict(CAMPAIGN_SPEC))
     # THEN the update is applied now, and the wait so far is kept
     assert (polled.status, polled.action) == ("CREATE PENDING", "updated")
-    assert polled.waitedSeconds == POLICIES["campaign"].wait_seconds
+    assert polled.waitedSeconds == next_wait("campaign", 0)
     assert "pendingUpdate" not in polled.details
 
 
@@ -1795,7 +1796,7 @@ def test_check_campaign_pending_update_still_busy_keeps_waiting(personalize: Any
     # WHEN the Check task polls it (no update queued)
     polled = ensure.check_campaign(personalize, PREFIX, record, dict(CAMPAIGN_SPEC))
     # THEN it keeps waiting with the update still pending
-    assert (polled.status, polled.waitedSeconds) == ("CREATE IN_PROGRESS", 120 + POLICIES["campaign"].wait_seconds)
+    assert (polled.status, polled.waitedSeconds) == ("CREATE IN_PROGRESS", 120 + next_wait("campaign", 0))
     assert polled.details["pendingUpdate"] is True
 
 
@@ -1874,14 +1875,26 @@ def test_check_active_resource_reports_active(personalize: Any, stubber: Stubber
         name=name,
         status="ACTIVE",
         action="created",
-        waitSeconds=POLICIES[kind].wait_seconds,
-        waitedSeconds=30 + POLICIES[kind].wait_seconds,
+        waitSeconds=next_wait(kind, 30 + next_wait(kind, 0)),
+        waitedSeconds=30 + next_wait(kind, 0),
         details={"marker": "kept"},
     )
 
 
-@pytest.mark.parametrize("kind", POLLED_KINDS)
-def test_check_in_progress_accumulates_waited_seconds(personalize: Any, stubber: Stubber, kind: str) -> None:
+@pytest.mark.parametrize(
+    ("kind", "waited", "next_wait_seconds"),
+    [
+        ("datasetGroup", 15 + 11 + 11, 11),
+        ("dataset", 9 + 9 + 9, 9),
+        ("datasetImportJob", 120 + 48 + 48, 48),
+        ("solution", 13 + 13 + 13, 13),
+        ("solutionVersion", 1200 + 76 + 76, 76),
+        ("campaign", 420 + 22 + 22, 22),
+    ],
+)
+def test_check_in_progress_accumulates_waited_seconds(
+    personalize: Any, stubber: Stubber, kind: str, waited: int, next_wait_seconds: int
+) -> None:
     # GIVEN a resource still being created, polled three times
     arn, name, body = body_for(kind, "CREATE IN_PROGRESS")
     for _ in range(3):
@@ -1890,9 +1903,13 @@ def test_check_in_progress_accumulates_waited_seconds(personalize: Any, stubber:
     # WHEN each poll's output is the next poll's input
     for _ in range(3):
         record = ensure.check(personalize, PollRecord.from_dict(record.to_dict()))
-    # THEN the waited time is the sum of the Wait states, and the cadence is the kind's policy
-    wait = POLICIES[kind].wait_seconds
-    assert (record.status, record.waitSeconds, record.waitedSeconds) == ("CREATE IN_PROGRESS", wait, 3 * wait)
+    # THEN the waited time is the sum of the Wait states: the first until the kind's earliest documented
+    # duration, then its no-history interval
+    assert (record.status, record.waitSeconds, record.waitedSeconds) == (
+        "CREATE IN_PROGRESS",
+        next_wait_seconds,
+        waited,
+    )
 
 
 @pytest.mark.parametrize("kind", POLLED_KINDS)
@@ -1934,7 +1951,7 @@ def test_check_deadline_passed_raises_timeout_naming_resource(personalize: Any, 
     policy = POLICIES[kind]
     arn, name, body = body_for(kind, "CREATE IN_PROGRESS")
     expect_describe(stubber, kind, arn, body)
-    record = polling_record(kind, arn, name, waited=policy.deadline_seconds - policy.wait_seconds)
+    record = polling_record(kind, arn, name, waited=policy.deadline_seconds - next_wait(kind, 0))
     # WHEN this poll reaches the deadline
     with pytest.raises(ResourceTimeout) as raised:
         ensure.check(personalize, record)
@@ -1949,7 +1966,7 @@ def test_check_just_before_deadline_keeps_waiting(personalize: Any, stubber: Stu
     policy = POLICIES["solutionVersion"]
     expect_describe(stubber, "solutionVersion", VERSION_ARN, version_body(VERSION_BASE, status="CREATE IN_PROGRESS"))
     record = polling_record(
-        "solutionVersion", VERSION_ARN, VERSION_BASE, policy.deadline_seconds - policy.wait_seconds - 1
+        "solutionVersion", VERSION_ARN, VERSION_BASE, policy.deadline_seconds - next_wait("solutionVersion", 0) - 1
     )
     # WHEN it is polled
     polled = ensure.check(personalize, record)
@@ -2053,7 +2070,7 @@ def test_check_dataset_mid_update_is_not_active(
     # WHEN it is polled
     polled = ensure.check(personalize, dataset_record(**SWAP_DETAILS))
     # THEN the loop keeps waiting: neither ACTIVE nor a failure
-    assert (polled.status, polled.waitedSeconds) == (update_status, 20 + POLICIES["dataset"].wait_seconds)
+    assert (polled.status, polled.waitedSeconds) == (update_status, 20 + next_wait("dataset", 0))
     assert polled.details == SWAP_DETAILS
 
 
