@@ -21,10 +21,11 @@ from botocore.model import Shape
 from moto.personalize.models import personalize_backends
 from moto.personalize.responses import PersonalizeResponse
 
-from .models import PersonalizeEmulator, RegionState
+from .models import PersonalizeEmulator
+from .ops import HANDLERS
 from .validation import service_model, validate_request
 
-#: Every operation the emulator implements; each has a RegionState method of the snake_case name.
+#: Every operation the emulator implements; each has a handler in ``ops.HANDLERS`` (one ops module per kind).
 OPERATIONS = (
     "CreateDatasetGroup",
     "DescribeDatasetGroup",
@@ -121,8 +122,8 @@ def install(emulator: PersonalizeEmulator) -> None:
     with _lock:
         for operation in OPERATIONS:
             name = snake_case(operation)
-            if not hasattr(RegionState, name):
-                raise AssertionError(f"RegionState has no method for {operation}")
+            if operation not in HANDLERS:
+                raise AssertionError(f"no ops module implements {operation}")
             if name not in _originals:
                 _originals[name] = PersonalizeResponse.__dict__.get(name, _MISSING)
             setattr(PersonalizeResponse, name, _handler(operation))
