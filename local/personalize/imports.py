@@ -65,6 +65,8 @@ class ImportedData:
 
     columns: tuple[str, ...]
     rows: list[tuple[Any, ...]]
+    #: Bytes of CSV read: the import's duration grows with it.
+    size_bytes: int = 0
 
 
 @dataclass(frozen=True)
@@ -358,4 +360,4 @@ def parse_csv_files(files: list[tuple[str, bytes]], schema: ParsedSchema, datase
             prefix + f"The import has {len(rows)} interaction records; an import job needs at least "
             f"{MIN_INTERACTION_RECORDS}."
         )
-    return ImportedData(columns, rows)
+    return ImportedData(columns, rows, size_bytes=sum(len(body) for _, body in files))

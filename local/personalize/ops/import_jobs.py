@@ -49,7 +49,8 @@ def create_dataset_import_job(state: RegionState, p: dict, now: float) -> dict:
             data = _read_import(state, dataset, p["dataSource"]["dataLocation"], p.get("roleArn"), arn, now)
         except imports.ImportFailed as failed:
             failure = failed.reason
-    phase = state.timeline.scaled(state.timeline.create["import"], arn)
+    # The time grows with the bytes read; a job that fails before reading the data takes the fixed part.
+    phase = state.timeline.import_phase(arn, data.size_bytes if data else 0)
     job = DatasetImportJob(
         arn=arn,
         name=p["jobName"],
