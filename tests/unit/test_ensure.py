@@ -2112,3 +2112,86 @@ def test_check_throttled_describe_propagates_client_error(personalize: Any, stub
     with pytest.raises(ClientError) as raised:
         ensure.check(personalize, polling_record("solutionVersion", VERSION_ARN, VERSION_BASE))
     assert raised.value.response["Error"]["Code"] == "ThrottlingException"
+
+
+# ----------------------------------------------------------------------------- history for the poll schedule
+SIZE_TAG = "personalize-pipeline:bytes"  # written out independently of the code
+
+
+def test_ensure_import_with_size_and_earlier_import_estimates_by_size_ratio(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN the dataset's latest import took 9 min (540 s) for 600,000 bytes, and 660,000 bytes to import now
+    expect_import_jobs(stubber, [job_summary(OTHER_JOB, "ACTIVE", day(0))])
+    expect_describe(stubber, "datasetImportJob", job_arn(JOB_BASE), None)
+    stubber.add_response(
+        "list_tags_for_resource",
+        {"tags": [{"tagKey": "team", "tagValue": "retail"}, {"tagKey": SIZE_TAG, "tagValue": "600000"}]},
+        {"resourceArn": job_arn(OTHER_JOB)},
+    )
+    size_tag = [{"tagKey": SIZE_TAG, "tagValue": "660000"}]
+    stubber.add_response(
+        "create_dataset_import_job", {"datasetImportJobArn": job_arn(JOB_BASE)}, import_request(tags=size_tag)
+    )
+    expect_describe(stubber, "datasetImportJob", job_arn(JOB_BASE), job_body(JOB_BASE, "CREATE PENDING"))
+    # WHEN the import is ensured
+    record = ensure.ensure_import(personalize, PREFIX, DATASET_ARN, ROLE_ARN, dataset_spec(sizeBytes=660_000))
+    # THEN the job is tagged with its size, expected to take 540 s x 1.1, and first checked just before
+    assert (record.action, record.details, record.waitSeconds) == ("created", {"estimatedSeconds": 594}, 588)
+
+
+def test_ensure_import_with_size_and_no_earlier_import_has_no_estimate(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN a dataset never imported into, and 2,769 bytes to import
+    expect_import_jobs(stubber, [])
+    size_tag = [{"tagKey": SIZE_TAG, "tagValue": "2769"}]
+    expect_import_created(stubber, JOB_BASE, tags=size_tag)
+    # WHEN the import is ensured
+    record = ensure.ensure_import(personalize, PREFIX, DATASET_ARN, ROLE_ARN, dataset_spec(sizeBytes=2769))
+    # THEN the job carries its size for the next run, and the no-history schedule applies (2 min first)
+    assert (record.details, record.waitSeconds) == ({}, 120)
+
+
+def test_ensure_import_earlier_import_without_size_tag_has_no_estimate(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN the latest finished import was made before jobs carried their size (a failed one is newer)
+    expect_import_jobs(
+        stubber, [job_summary(OTHER_JOB, "ACTIVE", day(0)), job_summary(f"{OTHER_JOB}-r2", "CREATE FAILED", day(1))]
+    )
+    expect_describe(stubber, "datasetImportJob", job_arn(JOB_BASE), None)
+    stubber.add_response("list_tags_for_resource", {"tags": []}, {"resourceArn": job_arn(OTHER_JOB)})
+    stubber.add_response(
+        "create_dataset_import_job",
+        {"datasetImportJobArn": job_arn(JOB_BASE)},
+        import_request(tags=[{"tagKey": SIZE_TAG, "tagValue": "1000"}]),
+    )
+    expect_describe(stubber, "datasetImportJob", job_arn(JOB_BASE), job_body(JOB_BASE, "CREATE PENDING"))
+    # WHEN the import is ensured
+    record = ensure.ensure_import(personalize, PREFIX, DATASET_ARN, ROLE_ARN, dataset_spec(sizeBytes=1000))
+    # THEN its duration cannot be scaled: no estimate
+    assert record.details == {}
+
+
+def test_ensure_solution_version_estimates_from_latest_training_in_same_mode(
+    personalize: Any, stubber: Stubber
+) -> None:
+    # GIVEN two FULL trainings (2 h, then 50 min) and a later UPDATE training (10 min) of the solution
+    other_arn = f"{SOLUTION_ARN}/0ld0ld00"
+    update_arn = f"{SOLUTION_ARN}/upd8upd8"
+    full_recent = {
+        **version_summary(VERSION_ARN, created=day(1)),
+        "lastUpdatedDateTime": day(1) + timedelta(minutes=50),
+    }
+    update = {
+        **version_summary(update_arn, created=day(2), trainingMode="UPDATE"),
+        "lastUpdatedDateTime": day(2) + timedelta(minutes=10),
+    }
+    expect_solution_exists(stubber)
+    expect_versions(stubber, [version_summary(other_arn, created=day(0)), full_recent, update])
+    for arn in (update_arn, VERSION_ARN, other_arn):  # newest first, none named for this data
+        expect_describe(stubber, "solutionVersion", arn, version_body("another-config", arn))
+    expect_training(stubber, VERSION_BASE)
+    # WHEN a FULL training is ensured
+    record = ensure.ensure_solution_version(personalize, SOLUTION_ARN, {"name": VERSION_BASE})
+    # THEN it is expected to take as long as the latest FULL one: 3000 s, first checked at 2970 s
+    assert (record.action, record.details, record.waitSeconds) == (
+        "created",
+        {"solutionArn": SOLUTION_ARN, "estimatedSeconds": 3000},
+        2970,
+    )
