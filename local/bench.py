@@ -217,6 +217,22 @@ def typical_runs(folder: Path) -> dict[str, Any]:
     }
 
 
+def targets(figures: dict[str, Any]) -> dict[str, bool]:
+    """Issue 10's targets on the typical timeline, each checked against this run's figures."""
+    first, repeat, reupload = figures["firstRun"], figures["repeatRun"], figures["unchangedReupload"]
+    aws = figures["anchors"]["awsSolution"]["polls"]
+    aws_repeat = figures["repeatAnchors"]["awsSolution"]["polls"]
+    return {
+        "first run overhead <= 1.03": first["overhead"] <= 1.03,
+        "first run polls <= AWS Solution's": first["polls"] <= aws,
+        "repeat run overhead <= 1.02": repeat["overhead"] <= 1.02,
+        "repeat run polls <= half the AWS Solution's": 2 * repeat["polls"] <= min(aws, aws_repeat),
+        "unchanged re-upload: 0 imports, 0 trainings, < 120 s": (
+            reupload["imports"] == 0 and reupload["solutionVersions"] == 0 and reupload["seconds"] < 120
+        ),
+    }
+
+
 def _print_time_to_live(figures: dict[str, Any]) -> None:
     rows = []
     for label, run, anchors in (
@@ -323,6 +339,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as scratch:
         figures = typical_runs(Path(scratch))
     _print_time_to_live(figures)
+    print("\n" + "; ".join(f"{name}: {'met' if ok else 'MISSED'}" for name, ok in targets(figures).items()))
     figures.pop("repeatAnchors")
     print(json.dumps(figures, separators=(",", ":")))
     return 0

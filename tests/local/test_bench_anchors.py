@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from local.bench import ANCHORS, Waited, anchor, anchor_checks, critical_path
+from local.bench import ANCHORS, Waited, anchor, anchor_checks, critical_path, targets
 
 #: The first run on the typical timeline: what the pipeline waits for, and how long each takes.
 FIRST_RUN = [
@@ -59,3 +59,23 @@ def test_anchor_aws_solution_first_run_polls_and_time() -> None:
     assert polls == 71
     detected = [60, 60, 3000 * (1.02**10 - 1), 60, 3000 * (1.02**36 - 1), 3000 * (1.02**9 - 1)]
     assert end_to_end == pytest.approx(sum(detected))
+
+
+def test_targets_one_figure_past_its_bound_is_reported_missed() -> None:
+    # GIVEN figures that meet every target except the repeat run's polls (16 > half of 30)
+    figures = {
+        "firstRun": {"overhead": 1.03, "polls": 71},
+        "repeatRun": {"overhead": 1.02, "polls": 16},
+        "unchangedReupload": {"imports": 0, "solutionVersions": 0, "seconds": 119.9},
+        "anchors": {"awsSolution": {"polls": 71}},
+        "repeatAnchors": {"awsSolution": {"polls": 30}},
+    }
+    # WHEN the targets are checked
+    # THEN exactly that one is missed
+    assert targets(figures) == {
+        "first run overhead <= 1.03": True,
+        "first run polls <= AWS Solution's": True,
+        "repeat run overhead <= 1.02": True,
+        "repeat run polls <= half the AWS Solution's": False,
+        "unchanged re-upload: 0 imports, 0 trainings, < 120 s": True,
+    }
