@@ -87,10 +87,10 @@ def test_next_wait_no_history_first_check_at_earliest_then_fixed_interval(kind: 
 
 def test_next_wait_no_history_past_latest_documented_waits_a_tenth_of_elapsed() -> None:
     # GIVEN a training still running past 58 min, the longest documented
-    # WHEN the next waits are asked at 3480 s, 4000 s and 10000 s
-    waits = [next_wait("solutionVersion", elapsed) for elapsed in (3479, 3480, 4000, 10_000)]
-    # THEN inside the range the interval holds; past it, 10 % of the elapsed time (never under the interval)
-    assert waits == [76, 348, 400, 1000]
+    # WHEN the next waits are asked just inside the range, at its end, and past it
+    waits = [next_wait("solutionVersion", elapsed) for elapsed in (3479, 3480, 3485, 10_000)]
+    # THEN inside the range the interval holds; past it, 10 % of the elapsed time rounded up
+    assert waits == [76, 348, 349, 1000]
 
 
 def test_no_history_wait_overrun_of_short_kind_keeps_its_interval() -> None:
@@ -184,8 +184,8 @@ def test_estimate_seconds_no_history_is_none() -> None:
 def test_estimate_seconds_history_is_latest_run_rounded() -> None:
     # GIVEN three earlier runs, oldest first
     # WHEN an estimate is asked
-    # THEN the latest one counts, in whole seconds
-    assert estimate_seconds([2000.0, 3400.0, 3000.4]) == 3000
+    # THEN the latest one counts, rounded to whole seconds
+    assert [estimate_seconds([2000.0, 3400.0, 2999.6]), estimate_seconds([3000.4])] == [3000, 3000]
 
 
 def test_estimate_seconds_scaled_by_size_ratio() -> None:
