@@ -324,11 +324,11 @@ def _import_history(client: Any, jobs: list[dict[str, Any]], size: int) -> dict[
     """Expected duration of importing ``size`` bytes into this dataset, from its latest finished import.
 
     An import's time grows with the bytes it reads, so the earlier duration is scaled by the ratio of the
-    sizes; the size of an earlier job is the tag this pipeline gave it (jobs without one are skipped).
+    sizes; the size of an earlier job is the tag this pipeline gave it (without one: no estimate).
     """
     if size <= 0:
         return {}
-    for job in reversed(jobs):  # oldest first: the latest finished import is the best guide
+    for job in reversed(jobs):  # ``jobs`` is oldest first: walk back to the newest finished import
         took = _took_seconds(job)
         if took is None:
             continue
