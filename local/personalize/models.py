@@ -696,8 +696,7 @@ class RegionState:
             raise imports.ImportFailed(imports.INVALID_LOCATION) from error
         keys = imports.csv_keys(s3, location)
         if self.emulator.check_s3_access:
-            context = {"aws:sourceaccount": self.account, "aws:sourcearn": job_arn, "aws:securetransport": "true"}
-            imports.check_access(s3, self.client("iam"), location, keys, role_arn, context, dataset.dataset_type)
+            imports.check_access(location, keys, role_arn, job_arn, dataset.dataset_type)
         files = imports.fetch_csv_files(s3, location, keys, dataset.dataset_type)
         schema = self.get(self.schemas, dataset.schema_arn(now))
         return imports.parse_csv_files(files, schema.parsed, dataset.dataset_type)

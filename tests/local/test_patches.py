@@ -66,6 +66,7 @@ SIGNATURES = {
     "ExecutionWorker.start": ["self"],
     "resource_class_from_type": ["resource_type"],
     "FakeBucket.get_permission": ["self", "action", "resource"],
+    "BotocoreStubber.process_request": ["self", "request"],
     "unix_time": ["dt"],
 }
 
@@ -257,7 +258,12 @@ def _role() -> str:
     try:
         return iam.get_role(RoleName="local-test")["Role"]["Arn"]
     except iam.exceptions.NoSuchEntityException:
-        return iam.create_role(RoleName="local-test", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+        arn = iam.create_role(RoleName="local-test", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+        # The state machines of these tests invoke their functions as this role (local.iam checks it).
+        invoke = {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": "*"}
+        document = json.dumps({"Version": "2012-10-17", "Statement": [invoke]})
+        iam.put_role_policy(RoleName="local-test", PolicyName="invoke", PolicyDocument=document)
+        return arn
 
 
 def _function(cloud: LocalCloud, name: str, code: str = "alpha", handler: str = "app.lambda_handler") -> str:
@@ -711,6 +717,25 @@ def test_tls_only_bucket_policy_does_not_deny_every_request(cloud: LocalCloud) -
     s3.put_object(Bucket="guarded", Key="k", Body=b"v")
 
     assert s3.get_object(Bucket="guarded", Key="k")["Body"].read() == b"v"
+
+
+def test_bucket_policy_deny_conditioned_on_secure_transport_true_denies_sdk_requests(cloud: LocalCloud) -> None:
+    # GIVEN a Deny for everyone whose condition holds for SDK requests (HTTPS): conditions are evaluated,
+    # not skipped, so the TLS-only statement is exercised for real
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="https-closed")
+    statement = {
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:PutObject",
+        "Resource": "arn:aws:s3:::https-closed/*",
+        "Condition": {"Bool": {"aws:SecureTransport": "true"}},
+    }
+    s3.put_bucket_policy(Bucket="https-closed", Policy=json.dumps({"Version": "2012-10-17", "Statement": [statement]}))
+
+    # WHEN / THEN an HTTPS put is denied
+    with pytest.raises(s3.exceptions.ClientError, match="403"):
+        s3.put_object(Bucket="https-closed", Key="k", Body=b"v")
 
 
 def test_unconditional_deny_in_a_bucket_policy_still_denies(cloud: LocalCloud) -> None:
