@@ -72,7 +72,8 @@ PATCH_POINTS: tuple[PatchPoint, ...] = (
         "moto.events.models",
         "Rule.send_to_targets",
         "moto has no Step Functions rule target (NotImplementedError, swallowed on the S3 path, and the "
-        "targets after it are skipped): start the execution on the executing backend",
+        "targets after it are skipped): start the execution on the executing backend, if the target's "
+        "role allows states:StartExecution (local.iam)",
     ),
     # -- c. CloudFormation state machines --------------------------------------------------------------
     PatchPoint(
@@ -353,6 +354,7 @@ def _make_send_to_targets(moto_send: Callable[..., None]) -> Callable[..., None]
             else:
                 execution_input = json.dumps(_as_delivered(original_event))
             try:
+                _authorize_target(target, arn.region)
                 get_backend(arn.account, arn.region).start_execution(
                     target["Arn"], name=_active().next_execution_name(), execution_input=execution_input
                 )
@@ -364,6 +366,15 @@ def _make_send_to_targets(moto_send: Callable[..., None]) -> Callable[..., None]
             moto_send(others, original_event, transform_input)
 
     return send_to_targets
+
+
+def _authorize_target(target: dict[str, Any], region: str) -> None:
+    """EventBridge starts a state machine with the target's role: it must allow states:StartExecution."""
+    if not target.get("RoleArn"):
+        raise iam.UnresolvedRequest(f"EventBridge target {target['Arn']} has no RoleArn to start it with")
+    caller = iam.Caller.for_role(target["RoleArn"], "events")
+    context = iam.request_context(caller, region, secure=True)
+    iam.authorize(caller, [iam.Check("states:StartExecution", target["Arn"])], context)
 
 
 def _as_delivered(event: dict[str, Any]) -> dict[str, Any]:

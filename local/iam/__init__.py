@@ -74,6 +74,8 @@ class Entry:
     action: str
     resource: str
     allowed: bool
+    #: The request context the decision was taken with (condition keys).
+    context: tuple[tuple[str, Any], ...] = ()
 
 
 @dataclass
@@ -83,9 +85,10 @@ class Ledger:
     entries: list[Entry] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def add(self, caller: Caller, check: Check, allowed: bool) -> None:
+    def add(self, caller: Caller, check: Check, allowed: bool, context: Mapping[str, Any] | None = None) -> None:
+        frozen = tuple(sorted({**(context or {}), **check.context}.items()))
         with self._lock:
-            self.entries.append(Entry(caller.arn, caller.role_arn, check.action, check.resource, allowed))
+            self.entries.append(Entry(caller.arn, caller.role_arn, check.action, check.resource, allowed, frozen))
 
     @property
     def authorized(self) -> list[Entry]:
@@ -189,7 +192,7 @@ def authorize(caller: Caller, checks: Iterable[Check], base_context: Mapping[str
         decision = decide(
             identity, _resource_policy(check, caller.account), caller, check.action, check.resource, context
         )
-        _ledger.add(caller, check, decision.allowed)
+        _ledger.add(caller, check, decision.allowed, context)
         if not decision.allowed:
             raise AccessDenied(caller, check, decision)
 
@@ -229,7 +232,7 @@ def personalize_may_read(role_arn: str | None, bucket: str, keys: Iterable[str],
         if role_arn:
             by_role = decide(identity, bucket_policy, session, check.action, check.resource, context)
             allowed = allowed and by_role.allowed and by_role.basis == "identity"
-        _ledger.add(session, check, allowed)
+        _ledger.add(session, check, allowed, context)
         if not allowed:
             return False
     return True
