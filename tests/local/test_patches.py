@@ -259,9 +259,10 @@ def _role() -> str:
         return iam.get_role(RoleName="local-test")["Role"]["Arn"]
     except iam.exceptions.NoSuchEntityException:
         arn = iam.create_role(RoleName="local-test", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
-        # The state machines of these tests invoke their functions as this role (local.iam checks it).
-        invoke = {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": "*"}
-        document = json.dumps({"Version": "2012-10-17", "Statement": [invoke]})
+        # The state machines of these tests invoke their functions, and the rules start the state machines,
+        # as this role (local.iam checks it).
+        grants = {"Effect": "Allow", "Action": ["lambda:InvokeFunction", "states:StartExecution"], "Resource": "*"}
+        document = json.dumps({"Version": "2012-10-17", "Statement": [grants]})
         iam.put_role_policy(RoleName="local-test", PolicyName="invoke", PolicyDocument=document)
         return arn
 
@@ -443,11 +444,27 @@ def test_rule_starts_the_state_machine_and_still_feeds_the_other_targets(cloud: 
     assert len(sqs.receive_message(QueueUrl=queue_url).get("Messages", [])) == 1
 
 
+def test_rule_target_role_without_start_execution_starts_nothing(cloud: LocalCloud) -> None:
+    # GIVEN a rule whose state machine target's role may not start it
+    machine = _machine({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}})
+    iam_client = boto3.client("iam")
+    role = iam_client.create_role(RoleName="no-start", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    events = boto3.client("events")
+    events.put_rule(Name="rule", EventPattern=json.dumps({"source": ["test.local"]}))
+    events.put_targets(Rule="rule", Targets=[{"Id": "sfn", "Arn": machine, "RoleArn": role}])
+    # WHEN an event matches
+    events.put_events(Entries=[{"Source": "test.local", "DetailType": "probe", "Detail": "{}"}])
+    # THEN no execution starts, as EventBridge's invocation is refused
+    assert boto3.client("stepfunctions").list_executions(stateMachineArn=machine)["executions"] == []
+
+
 def test_rule_target_input_replaces_the_event(cloud: LocalCloud) -> None:
     machine = _machine({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}})
     events = boto3.client("events")
     events.put_rule(Name="rule", EventPattern=json.dumps({"source": ["test.local"]}))
-    events.put_targets(Rule="rule", Targets=[{"Id": "sfn", "Arn": machine, "Input": '{"fixed": true}'}])
+    events.put_targets(
+        Rule="rule", Targets=[{"Id": "sfn", "Arn": machine, "RoleArn": _role(), "Input": '{"fixed": true}'}]
+    )
 
     events.put_events(Entries=[{"Source": "test.local", "DetailType": "probe", "Detail": "{}"}])
 
@@ -689,7 +706,7 @@ def test_s3_event_time_is_the_simulated_upload_time(cloud: LocalCloud) -> None:
     events = boto3.client("events")
     pattern = {"source": ["aws.s3"], "detail-type": ["Object Created"]}
     events.put_rule(Name="rule", EventPattern=json.dumps(pattern))
-    events.put_targets(Rule="rule", Targets=[{"Id": "sfn", "Arn": machine}])
+    events.put_targets(Rule="rule", Targets=[{"Id": "sfn", "Arn": machine, "RoleArn": _role()}])
     cloud.clock.advance(120)
 
     s3.put_object(Bucket="inputs", Key="params.json", Body=b"{}")
