@@ -79,8 +79,7 @@ def _read_import(
         raise imports.ImportFailed(imports.INVALID_LOCATION) from error
     keys = imports.csv_keys(s3, location)
     if state.emulator.check_s3_access:
-        context = {"aws:sourceaccount": state.account, "aws:sourcearn": job_arn, "aws:securetransport": "true"}
-        imports.check_access(s3, state.client("iam"), location, keys, role_arn, context, dataset.dataset_type)
+        imports.check_access(location, keys, role_arn, job_arn, dataset.dataset_type)
     files = imports.fetch_csv_files(s3, location, keys, dataset.dataset_type)
     schema = state.get(state.schemas, dataset.schema_arn(now))
     return imports.parse_csv_files(files, schema.parsed, dataset.dataset_type)
