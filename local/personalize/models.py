@@ -328,11 +328,15 @@ class RegionState:
             f"Cannot create a {noun}. More than {quota} resources in ACTIVE state. Please delete some and try again."
         )
 
-    def lifecycle(self, step: str, arn: str, now: float, failure: str | None = None) -> Lifecycle:
-        """A create lifecycle for ``step``; an injected failure takes precedence over ``failure``."""
+    def lifecycle(
+        self, step: str, arn: str, now: float, failure: str | None = None, phase: Phase | None = None
+    ) -> Lifecycle:
+        """A create lifecycle for ``step`` (``phase`` when the work sets its length, else the step's);
+        an injected failure takes precedence over ``failure``."""
         if self.emulator.take_failure(step):
             failure = INJECTED_FAILURES.get(step, failure)
-        phase = self.timeline.scaled(self.timeline.create[step], arn)
+        if phase is None:
+            phase = self.timeline.scaled(self.timeline.create[step], arn)
         return Lifecycle.create(now, phase, failure_reason=failure)
 
     def create_resource(

@@ -21,9 +21,19 @@ TRUST = {
 }
 
 
-def _role() -> str:
+def _role(box: Sandbox) -> str:
+    """A role Personalize can assume that may read the input bucket (the passed role's policy is enforced)."""
     iam = boto3.client("iam", region_name="us-east-1")
-    return iam.create_role(RoleName="PersonalizeRole", AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"]
+    arn = iam.create_role(RoleName="PersonalizeRole", AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"]
+    bucket = f"arn:aws:s3:::{box.bucket}"
+    reads = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": ["s3:GetObject", "s3:ListBucket"], "Resource": [bucket, f"{bucket}/*"]}
+        ],
+    }
+    iam.put_role_policy(RoleName="PersonalizeRole", PolicyName="reads", PolicyDocument=json.dumps(reads))
+    return arn
 
 
 def _spec(box: Sandbox) -> dict:
@@ -36,13 +46,13 @@ def _spec(box: Sandbox) -> dict:
 def test_ensure_import_dataset_recreated_old_job_skipped_and_name_r2_used(box: Sandbox) -> None:
     # GIVEN a dataset imported by the pipeline, then deleted and created again (same ARN): the old job
     # outlives it and keeps its name
-    role = _role()
+    role = _role(box)
     group = box.dataset_group("dg")
     dataset = box.dataset(group)
     schema = box.personalize.describe_dataset(datasetArn=dataset)["dataset"]["schemaArn"]
     box.put_csv("interactions.csv", HEADER, interactions())
     first = ensure_import(box.personalize, PREFIX, dataset, role, _spec(box))
-    box.settle("datasetImportJob", first.arn)
+    assert box.settle("datasetImportJob", first.arn)["status"] == "ACTIVE"
     box.personalize.delete_dataset(datasetArn=dataset)
     box.clock.advance(120)
     again = box.personalize.create_dataset(
@@ -62,7 +72,7 @@ def test_ensure_import_dataset_recreated_old_job_skipped_and_name_r2_used(box: S
 
 def test_ensure_import_same_files_again_reuses_latest_job(box: Sandbox) -> None:
     # GIVEN a dataset whose latest import is these files
-    role = _role()
+    role = _role(box)
     group = box.dataset_group("dg")
     dataset = box.dataset(group)
     box.put_csv("interactions.csv", HEADER, interactions())

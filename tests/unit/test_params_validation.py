@@ -160,7 +160,17 @@ def test_build_plan_seed_example_follows_the_plan_contract(seed_params, seed_dat
     assert plan["datasetGroup"] == {"name": "DatasetGroup"}
     interactions, users = plan["datasets"]
     assert interactions["folder"] == "Interactions" and users["folder"] == "Users"
-    assert set(interactions) == {"datasetType", "folder", "schema", "dataset", "datasetImportJob", "fingerprint"}
+    assert set(interactions) == {
+        "datasetType",
+        "folder",
+        "schema",
+        "dataset",
+        "datasetImportJob",
+        "fingerprint",
+        "sizeBytes",
+    }
+    # the bytes of the folder's CSV files, which the import step scales earlier import durations by
+    assert (interactions["sizeBytes"], users["sizeBytes"]) == (1000, 1000)
     schema_obj = seed_params["datasets"]["Users"]["schema"]
     assert users["schema"]["schema"] == json.dumps(schema_obj, sort_keys=True, separators=(",", ":"))
     digest = hashlib.sha256(users["schema"]["schema"].encode()).hexdigest()

@@ -513,7 +513,8 @@ class _Validation:
                 schema["domain"] = group["domain"]
             dataset = {"name": section["name"], "datasetType": folder}
             dataset.update(user_members(DATASET, section, exclude=("name",)))
-            fingerprint = folder_fingerprint(_direct_objects(folder, self.data.csv_objects(folder)))
+            objects = _direct_objects(folder, self.data.csv_objects(folder))
+            fingerprint = folder_fingerprint(objects)
             job = {
                 "jobName": import_job_name(group_name, folder, fingerprint),
                 "dataSource": {"dataLocation": f"s3://{self.bucket}/{folder}/"},
@@ -527,6 +528,8 @@ class _Validation:
                     "dataset": dataset,
                     "datasetImportJob": job,
                     "fingerprint": fingerprint,
+                    # Import time grows with it: the import step scales earlier durations by it.
+                    "sizeBytes": sum(obj.size for obj in objects),
                 }
             )
 

@@ -54,8 +54,11 @@ def create_dataset_import_job(state: RegionState, p: dict, now: float) -> dict:
                 rows = [row for s in earlier if s.columns == data.columns for row in s.rows] + data.rows
                 imports.check_event_types(data.columns, rows, dataset.dataset_type)
         except imports.ImportFailed as failed:
-            data, failure = None, failed.reason
-    phase = state.timeline.scaled(state.timeline.create["import"], arn)
+            failure = failed.reason
+    # The time grows with the bytes read; a job that fails before reading the data takes the fixed part.
+    phase = state.timeline.import_phase(arn, data.size_bytes if data else 0)
+    if failure is not None:
+        data = None  # read, but refused (event-type quota): its records never join the dataset
     job = DatasetImportJob(
         arn=arn,
         name=p["jobName"],
@@ -84,8 +87,7 @@ def _read_import(
         raise imports.ImportFailed(imports.INVALID_LOCATION) from error
     keys = imports.csv_keys(s3, location)
     if state.emulator.check_s3_access:
-        context = {"aws:sourceaccount": state.account, "aws:sourcearn": job_arn, "aws:securetransport": "true"}
-        imports.check_access(s3, state.client("iam"), location, keys, role_arn, context, dataset.dataset_type)
+        imports.check_access(location, keys, role_arn, job_arn, dataset.dataset_type)
     files = imports.fetch_csv_files(s3, location, keys, dataset.dataset_type)
     schema = state.get(state.schemas, dataset.schema_arn(now))
     return imports.parse_csv_files(files, schema.parsed, dataset.dataset_type)

@@ -40,9 +40,10 @@ def _train(
     if "ITEMS" in datasets:
         catalogue = frozenset(str(r["ITEM_ID"]) for r in import_jobs.records(state, datasets["ITEMS"], now))
     failure = minimum_failure(interactions, solution.event_type) if recipe.interaction_minimums else None
-    lifecycle = state.lifecycle("solution-version", arn, now, failure)
-    in_progress = state.timeline.scaled(state.timeline.create["solution-version"], arn).in_progress
-    hours = round(max(1.0, in_progress / 3600 * state.timeline.training_hours_per_hour), 3)
+    # HPO (AutoML implies it) trains several models, UPDATE only refreshes one: the length follows the work.
+    phase = state.timeline.training_phase(arn, mode, solution.perform_hpo or solution.perform_automl)
+    lifecycle = state.lifecycle("solution-version", arn, now, failure, phase)
+    hours = state.timeline.training_hours(phase)
     version = SolutionVersion(
         arn=arn,
         name=name or f"{solution.name}/{digest}",
