@@ -45,6 +45,7 @@ from typing import Any, Protocol
 
 from local import iam
 from local.clock import SimClock
+from local.faults import LAMBDA_API_FAULTS, LAMBDA_TIMEOUT, FaultPlan, InjectedError
 
 
 class DeployedFunction(Protocol):
@@ -110,6 +111,8 @@ class LambdaRuntime:
         self.env_overrides: dict[str, str] = {}
         #: Invocations per function name; ``invocations`` is their total.
         self.invocations_by_function: collections.Counter[str] = collections.Counter()
+        #: Lambda faults to inject (``local.faults``), keyed by deployed function name.
+        self.faults = FaultPlan()
         self._code: dict[str, FunctionCode] = {}
         self._containers: dict[str, _Container] = {}
         self._ids = random.Random(seed)
@@ -139,10 +142,15 @@ class LambdaRuntime:
         invocation_type = _header(request_headers, "x-amz-invocation-type") or "RequestResponse"
         if invocation_type == "DryRun":
             return b""
+        fault = self.faults.take(fn.function_name, (*LAMBDA_API_FAULTS, LAMBDA_TIMEOUT))
+        if fault in LAMBDA_API_FAULTS:  # the Invoke API itself refuses: the handler never starts
+            raise InjectedError(*LAMBDA_API_FAULTS[fault])
         with self._lock:
             self.invocations_by_function[fn.function_name] += 1
             request_id = str(uuid.UUID(int=self._ids.getrandbits(128), version=4))
         try:
+            if fault == LAMBDA_TIMEOUT:
+                raise _InvocationError.timed_out(fn, request_id, self.clock)
             payload, failed = self._run(fn, body, request_id), False
         except _InvocationError as error:
             payload, failed = error.payload, True
@@ -360,6 +368,15 @@ class _InvocationError(Exception):
             "stackTrace": stack or [],
         }
         return cls(json.dumps(document).encode())
+
+    @classmethod
+    def timed_out(cls, fn: DeployedFunction, request_id: str, clock: SimClock) -> _InvocationError:
+        """The runtime stopped at the function's Timeout: the payload Lambda returns and whose errorType
+        Step Functions reports. The handler is not run (it hangs from its first line); the caller's clock
+        moves by the Timeout."""
+        clock.advance(float(fn.timeout))
+        message = f"RequestId: {request_id} Error: Task timed out after {float(fn.timeout):.2f} seconds"
+        return cls.of("Sandbox.Timedout", message, request_id)
 
     @classmethod
     def from_exception(cls, exc: BaseException, request_id: str) -> _InvocationError:

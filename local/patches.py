@@ -100,6 +100,12 @@ PATCH_POINTS: tuple[PatchPoint, ...] = (
         "simulated clock",
     ),
     PatchPoint(
+        "botocore.endpoint",
+        "time",
+        "botocore's retry handler (the handlers' standard mode: throttling, 5xx, injected faults) waits with "
+        "time.sleep(delay) in Endpoint._needs_retry: sleep on the simulated clock instead",
+    ),
+    PatchPoint(
         f"{_ASL}.common.retry.jitter_strategy_decl",
         "JitterStrategyDecl._eval_body",
         "JitterStrategy FULL draws from the global random module: draw from a generator seeded by the run "
@@ -643,7 +649,7 @@ def _wait_interval(self: Any, env: Any, wait_seconds: int) -> None:
 
 
 class _SimTimeModule:
-    """Stands in for ``time`` in ``retrier_decl``, whose only use is ``time.sleep(interval)``."""
+    """Stands in for ``time`` in ``retrier_decl`` and ``botocore.endpoint``, whose only use is ``time.sleep``."""
 
     @staticmethod
     def sleep(seconds: float) -> None:

@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 import boto3
 
 from local.clock import SimClock
+from local.faults import FaultPlan
 
 from .errors import (
     InvalidInputException,
@@ -90,7 +91,8 @@ class PersonalizeEmulator:
 
     ``fail_steps`` names steps (see ``timeline.STEPS``) whose next resource must end CREATE FAILED; each
     name fails once. ``check_s3_access`` makes imports fail, as on AWS, when the bucket policy or the role
-    does not let Personalize read the data.
+    does not let Personalize read the data. ``faults`` (``local.faults.FaultPlan``) makes the next calls of
+    an operation fail with throttling or a 5xx, as the service does on a bad day.
     """
 
     def __init__(
@@ -101,6 +103,7 @@ class PersonalizeEmulator:
         *,
         quotas: Quotas | None = None,
         check_s3_access: bool = True,
+        faults: FaultPlan | None = None,
     ) -> None:
         unknown = sorted(set(fail_steps) - set(STEPS))
         if unknown:
@@ -109,6 +112,8 @@ class PersonalizeEmulator:
         self.timeline = timeline
         self.quotas = quotas or Quotas()
         self.check_s3_access = check_s3_access
+        #: Throttling and 5xx answers to inject (``local.faults``), before the operation runs.
+        self.faults = faults or FaultPlan()
         self._pending_failures = set(fail_steps)
         self._listeners: list[Listener] = []
         self._lock = threading.RLock()

@@ -102,6 +102,9 @@ def _handler(operation: str) -> Callable[[PersonalizeResponse], str]:
         emulator = _active
         if emulator is None:
             raise NotImplementedError(f"The {snake_case(operation)} action needs an installed PersonalizeEmulator")
+        injected = emulator.faults.service_error(operation)
+        if injected is not None:  # throttling and 5xx come from the front door, before any validation
+            raise injected
         params = json.loads(self.body) if self.body else {}
         validate_request(operation, params)
         generation = personalize_backends[self.current_account][self.region]

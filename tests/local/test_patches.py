@@ -83,6 +83,7 @@ ASSUMPTIONS = [
         f"{patches._ASL}.common.retry.retrier_decl:RetrierDecl._eval_body",
         "time.sleep(interval_seconds)",
     ),
+    ("time", "botocore.endpoint:Endpoint._needs_retry", "time.sleep(handler_response)"),
     (
         "JitterStrategyDecl._eval_body",
         f"{patches._ASL}.common.retry.jitter_strategy_decl:JitterStrategyDecl._eval_body",
