@@ -8,13 +8,14 @@ state machine -> the handlers -> the Personalize emulator -> SNS -> an SQS queue
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import json
 import queue
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,11 +24,11 @@ import boto3
 
 from local.clock import SimClock
 from local.deploy import Stack, deploy_stack, execution_history, local_cloud, subscribe_queue, wait_for_execution
+from local.faults import Fault, FaultError, FaultPlan
 from local.personalize import PersonalizeEmulator, Timeline, install, uninstall
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "template.yaml"
-DATA_FOLDERS = ("Interactions", "Users", "Items")
 FAIL_STEPS = ("dataset-group", "dataset", "import", "solution", "solution-version", "campaign")
 TIMELINES = {"instant": Timeline.instant, "realistic": Timeline.realistic, "typical": Timeline.typical}
 #: Real seconds a single execution may take before the run is declared hung.
@@ -45,6 +46,14 @@ class Event:
     sim_time: float
     kind: str  # state | status | failure
     text: str
+
+
+@dataclass
+class DataSync:
+    """What one ``--data`` sync did: the keys uploaded (with their size) and those already up to date."""
+
+    uploaded: list[tuple[str, int]] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -101,6 +110,7 @@ class LocalPipeline:
         *,
         timeline: str = "instant",
         fail_steps: tuple[str, ...] | list[str] = (),
+        faults: Iterable[Fault | str] = (),
         email: str = "pipeline-owner@example.com",
         parameter_file: str = "params.json",
         template: Path = TEMPLATE,
@@ -110,8 +120,14 @@ class LocalPipeline:
             raise SetupError(f"unknown --fail step {', '.join(unknown)}; choose from {', '.join(FAIL_STEPS)}")
         if timeline not in TIMELINES:
             raise SetupError(f"unknown timeline {timeline!r}; choose {', '.join(TIMELINES)}")
+        try:
+            self.faults = FaultPlan(f if isinstance(f, Fault) else Fault.parse(f) for f in faults)
+        except FaultError as error:
+            raise SetupError(f"--fault {error}") from error
         self.clock = SimClock()
-        self.emulator = PersonalizeEmulator(self.clock, TIMELINES[timeline](), fail_steps=set(fail_steps))
+        self.emulator = PersonalizeEmulator(
+            self.clock, TIMELINES[timeline](), fail_steps=set(fail_steps), faults=self.faults
+        )
         self.parameter_file = parameter_file
         self.email = email
         self.template = template
@@ -139,6 +155,11 @@ class LocalPipeline:
                 self.stack = deploy_stack(self.template, {"Email": self.email, "ParameterFile": self.parameter_file})
             except Exception as error:  # noqa: BLE001 - any deploy failure is a setup error for the CLI
                 raise SetupError(f"deploying {self.template.name} into the local cloud failed: {error}") from error
+            try:  # lambda-* faults name functions by logical id; the runtime knows them by deployed name
+                self.faults.retarget(self.stack.of_type("AWS::Lambda::Function"))
+            except FaultError as error:
+                raise SetupError(f"--fault {error}") from error
+            self.runtime.faults = self.faults
             self.inbox = subscribe_queue(self.stack.topic_arn)
         except BaseException:
             self._stack.close()
@@ -150,23 +171,48 @@ class LocalPipeline:
         assert self._stack is not None
         self._stack.close()
 
+    def inject(self, faults: Iterable[Fault | str]) -> FaultPlan:
+        """Replace the pending faults (``local.faults``) with ``faults``, from the next call on."""
+        try:
+            plan = FaultPlan(f if isinstance(f, Fault) else Fault.parse(f) for f in faults)
+            plan.retarget(self.stack.of_type("AWS::Lambda::Function"))
+        except FaultError as error:
+            raise SetupError(f"--fault {error}") from error
+        self.faults = self.emulator.faults = self.runtime.faults = plan
+        return plan
+
     # -------------------------------------------------------------------------------- inputs
-    def upload_data(self, data_dir: Path) -> list[tuple[str, int]]:
-        """Upload ``<data_dir>/{Interactions,Users,Items}/**`` to the bucket; returns (key, bytes)."""
+    def upload_data(self, data_dir: Path) -> DataSync:
+        """Sync ``data_dir`` to the bucket root like ``aws s3 sync DIR s3://bucket/``: every file, under its
+        path relative to ``data_dir`` (any folder name or case, root files included), new or changed ones
+        uploaded, nothing deleted. Changed means different bytes (the object's ETag is the MD5 of a single
+        PUT); ``aws s3 sync`` compares size and modification time instead, which would make runs depend
+        on file times. The parameters file is refused at the root: uploading it would start a run.
+        """
         if not data_dir.is_dir():
             raise SetupError(f"--data {data_dir}: not a directory")
-        uploaded = []
+        files = sorted(path for path in data_dir.rglob("*") if path.is_file())
+        keys = [path.relative_to(data_dir).as_posix() for path in files]
+        if self.parameter_file in keys:
+            raise SetupError(
+                f"--data {data_dir}: holds {self.parameter_file} at its root, and syncing it would start a run; "
+                "pass it with --params"
+            )
         s3 = boto3.client("s3")
-        for folder in DATA_FOLDERS:
-            for path in sorted((data_dir / folder).rglob("*")):
-                if path.is_file():
-                    key = path.relative_to(data_dir).as_posix()
-                    body = path.read_bytes()
-                    s3.put_object(Bucket=self.stack.bucket_name, Key=key, Body=body)
-                    uploaded.append((key, len(body)))
-        if not uploaded:
-            raise SetupError(f"--data {data_dir}: no file under {', '.join(f + '/' for f in DATA_FOLDERS)}")
-        return uploaded
+        existing = {
+            obj["Key"]: obj["ETag"].strip('"')
+            for page in s3.get_paginator("list_objects_v2").paginate(Bucket=self.stack.bucket_name)
+            for obj in page.get("Contents", [])
+        }
+        sync = DataSync()
+        for path, key in zip(files, keys, strict=True):
+            body = path.read_bytes()
+            if existing.get(key) == hashlib.md5(body, usedforsecurity=False).hexdigest():
+                sync.unchanged.append(key)
+                continue
+            s3.put_object(Bucket=self.stack.bucket_name, Key=key, Body=body)
+            sync.uploaded.append((key, len(body)))
+        return sync
 
     def run(self, params: Path, on_event: Callable[[Event], None] | None = None) -> RunResult:
         """Upload ``params`` as the bucket's parameters object and follow the execution it starts."""
