@@ -7,6 +7,10 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# checkov pins its own boto3, pydantic...: it gets its own virtualenv from requirements-checkov.txt.
+CHECKOV_VENV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+TRANSFORMED := build/template.transformed.json
 
 # Offline by construction: fake credentials, no instance metadata, no SAM telemetry.
 export AWS_ACCESS_KEY_ID ?= testing
@@ -27,6 +31,11 @@ $(STAMP): requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $(STAMP)
 
+$(CHECKOV_STAMP): requirements-checkov.txt
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+	touch $(CHECKOV_STAMP)
+
 venv: $(STAMP) ## Create .venv from the pinned requirements-dev.txt
 
 demo: $(STAMP) ## Run the whole pipeline offline on example/ (simulated realistic timeline)
@@ -35,10 +44,13 @@ demo: $(STAMP) ## Run the whole pipeline offline on example/ (simulated realisti
 test: $(STAMP) lint ## Lint, then run every test (unit, contract, local cloud, end to end)
 	$(BIN)/python -m pytest -n 2 -q
 
-lint: $(STAMP) ## ruff, cfn-lint on template.yaml, statelint on the ASL, example data freshness
+lint: $(STAMP) $(CHECKOV_STAMP) ## ruff, cfn-lint and checkov on template.yaml (as written and transformed), statelint, example data
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/cfn-lint template.yaml
+	$(BIN)/python -m local.transform template.yaml $(TRANSFORMED)
+	$(CHECKOV_VENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation \
+		-f template.yaml -f $(TRANSFORMED)
 	$(BIN)/statelint statemachine/pipeline.asl.json
 	$(BIN)/python example/generate_data.py --check
 
@@ -54,4 +66,4 @@ deploy: ## sam build && sam deploy --guided (needs the AWS SAM CLI, python3.13 a
 	sam deploy --guided
 
 clean: ## Remove the virtualenv and build outputs
-	rm -rf $(VENV) .aws-sam build .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) .aws-sam build .pytest_cache .ruff_cache

@@ -202,8 +202,9 @@ PATCH_POINTS: tuple[PatchPoint, ...] = (
     PatchPoint(
         "moto.cloudformation.parsing",
         "resource_class_from_type",
-        "moto's CloudFormation has no AWS::S3::BucketPolicy nor AWS::SNS::Subscription and silently "
-        "skips them: provide both (the policy lands on the bucket, the subscription on the topic)",
+        "moto's CloudFormation has no AWS::S3::BucketPolicy, AWS::SNS::Subscription, AWS::SNS::TopicPolicy nor "
+        "AWS::SQS::QueuePolicy and silently skips them: provide them (each policy lands on its bucket, topics "
+        "or queues, the subscription on its topic)",
     ),
     PatchPoint(
         "moto.s3.models",
@@ -559,9 +560,65 @@ class _CfnSnsSubscription(_CfnResource):
         sns_backends[account_id][region_name].unsubscribe(self.physical_resource_id)
 
 
+class _CfnSnsTopicPolicy(_CfnResource):
+    """AWS::SNS::TopicPolicy for moto's CloudFormation: the document becomes each topic's Policy attribute
+    (which local.iam evaluates on sns:Publish); deleting it gives the topics their default policy back."""
+
+    def __init__(self, name: str, topics: list[str]) -> None:
+        self.physical_resource_id, self.topics = name, topics
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
+    ) -> _CfnSnsTopicPolicy:
+        from moto.sns.models import sns_backends
+
+        properties = cloudformation_json["Properties"]
+        document = properties["PolicyDocument"]
+        text = document if isinstance(document, str) else json.dumps(document)
+        for topic in properties["Topics"]:
+            sns_backends[account_id][region_name].set_topic_attribute(topic, "policy", text)
+        return cls(resource_name, list(properties["Topics"]))
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        from moto.sns.models import sns_backends
+
+        for arn in self.topics:
+            topic = sns_backends[account_id][region_name].get_topic(arn)
+            topic.policy = topic._create_default_topic_policy(region_name, account_id, topic.name)
+
+
+class _CfnSqsQueuePolicy(_CfnResource):
+    """AWS::SQS::QueuePolicy for moto's CloudFormation: the document becomes each queue's Policy attribute."""
+
+    def __init__(self, name: str, queues: list[str]) -> None:
+        self.physical_resource_id, self.queues = name, queues
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
+    ) -> _CfnSqsQueuePolicy:
+        from moto.sqs.models import sqs_backends
+
+        properties = cloudformation_json["Properties"]
+        document = properties["PolicyDocument"]
+        text = document if isinstance(document, str) else json.dumps(document)
+        for url in properties["Queues"]:  # Ref of a queue is its URL; moto keys queues by name
+            sqs_backends[account_id][region_name].set_queue_attributes(url.rsplit("/", 1)[-1], {"Policy": text})
+        return cls(resource_name, list(properties["Queues"]))
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        from moto.sqs.models import sqs_backends
+
+        for url in self.queues:
+            sqs_backends[account_id][region_name].set_queue_attributes(url.rsplit("/", 1)[-1], {"Policy": ""})
+
+
 _EXTRA_CFN_MODELS: dict[str, type] = {
     "AWS::S3::BucketPolicy": _CfnBucketPolicy,
     "AWS::SNS::Subscription": _CfnSnsSubscription,
+    "AWS::SNS::TopicPolicy": _CfnSnsTopicPolicy,
+    "AWS::SQS::QueuePolicy": _CfnSqsQueuePolicy,
 }
 
 

@@ -166,9 +166,25 @@ def bucket_policy_statements(account: str, bucket: str) -> list[dict[str, Any]]:
     return statements_of(policy.decode() if isinstance(policy, bytes) else policy) if policy else []
 
 
+def topic_policy_statements(topic_arn: str) -> list[dict[str, Any]]:
+    """The topic's policy, when the stack set one (AWS::SNS::TopicPolicy); moto's default policy (whose
+    AWS:SourceOwner conditions only ever allow) is left out, as it grants nothing an identity needs."""
+    from moto.sns.models import sns_backends
+
+    _, _, _, region, account, _ = topic_arn.split(":", 5)
+    try:
+        topic = sns_backends[account][region].get_topic(topic_arn)
+    except Exception:  # noqa: BLE001 - no such topic: the request itself will fail as SNS does
+        return []
+    default = topic._create_default_topic_policy(region, account, topic.name)
+    return [] if topic.policy == default else statements_of(topic.policy)
+
+
 def _resource_policy(check: Check, account: str) -> list[dict[str, Any]]:
     if check.action.startswith("s3:") and check.resource.startswith("arn:aws:s3:::"):
         return bucket_policy_statements(account, check.resource.removeprefix("arn:aws:s3:::").split("/", 1)[0])
+    if check.action.startswith("sns:") and check.resource.startswith("arn:aws:sns:"):
+        return topic_policy_statements(check.resource)
     return []
 
 

@@ -271,3 +271,68 @@ def test_real_template_deploys_with_every_resource_and_its_code() -> None:
             assert (code.code_dir / "app.py").is_file(), code.code_dir
             assert all(layer.is_dir() for layer in code.layer_dirs), code.layer_dirs
         assert stack.bucket_name and stack.state_machine_arn and stack.topic_arn
+
+
+def test_real_template_declares_each_log_group_with_retention_and_a_policed_dead_letter_queue() -> None:
+    with local_cloud(SimClock()):
+        stack = deploy_stack(REAL_TEMPLATE, PARAMETERS)
+        # THEN every function's log group, and the state machine's, exist with a retention
+        groups = {
+            g["logGroupName"]: g.get("retentionInDays") for g in boto3.client("logs").describe_log_groups()["logGroups"]
+        }
+        functions = sorted(stack.of_type("AWS::Lambda::Function").values())
+        assert {f"/aws/lambda/{name}": 90 for name in functions}.items() <= groups.items()
+        assert groups[f"/aws/vendedlogs/states/{stack.name}-pipeline"] == 90
+        # AND the rule's target sends what it cannot deliver to the queue, which only that rule may write to
+        (rule,) = stack.of_type("AWS::Events::Rule").values()
+        events = boto3.client("events")
+        rule_arn = events.describe_rule(Name=rule)["Arn"]
+        (target,) = events.list_targets_by_rule(Rule=rule)["Targets"]
+        (queue_url,) = stack.of_type("AWS::SQS::Queue").values()
+        sqs = boto3.client("sqs")
+        attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["All"])["Attributes"]
+        assert target["DeadLetterConfig"] == {"Arn": attributes["QueueArn"]}
+        assert target["RetryPolicy"] == {"MaximumEventAgeInSeconds": 3600, "MaximumRetryAttempts": 10}
+        assert attributes["SqsManagedSseEnabled"] == "true"
+        assert json.loads(attributes["Policy"])["Statement"] == [
+            {
+                "Sid": "RuleSendsUndeliveredEvents",
+                "Effect": "Allow",
+                "Principal": {"Service": "events.amazonaws.com"},
+                "Action": "sqs:SendMessage",
+                "Resource": attributes["QueueArn"],
+                "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}},
+            }
+        ]
+
+
+def test_real_template_topic_policy_lets_only_the_state_machine_role_publish() -> None:
+    from local import iam
+    from local.iam import Caller
+
+    with local_cloud(SimClock()):
+        stack = deploy_stack(REAL_TEMPLATE, PARAMETERS)
+        sns, roles = boto3.client("sns"), stack.of_type("AWS::IAM::Role")
+        role_arn = {
+            logical: boto3.client("iam").get_role(RoleName=name)["Role"]["Arn"] for logical, name in roles.items()
+        }
+        # GIVEN a function role whose own policy would allow publishing to the topic
+        boto3.client("iam").put_role_policy(
+            RoleName=roles["NotifyFunctionRole"],
+            PolicyName="publish",
+            PolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", "Action": "sns:Publish", "Resource": stack.topic_arn}],
+                }
+            ),
+        )
+        # WHEN it publishes, THEN the topic policy's explicit deny refuses it
+        with iam.acting_as(Caller.for_role(role_arn["NotifyFunctionRole"], "notify")):
+            with pytest.raises(sns.exceptions.ClientError) as refused:
+                sns.publish(TopicArn=stack.topic_arn, Message="not from the pipeline")
+        assert refused.value.response["Error"]["Code"] == "AuthorizationError"  # SNS's name for it
+        assert "explicit deny in a resource-based policy" in refused.value.response["Error"]["Message"]
+        # AND the state machine's role may publish
+        with iam.acting_as(Caller.for_role(role_arn["PipelineStateMachineRole"], "pipeline")):
+            sns.publish(TopicArn=stack.topic_arn, Message="from the pipeline")
