@@ -212,7 +212,7 @@ def _clock(seconds: float) -> str:
 
 
 def _print_event(event: Event, start: float, out: TextIO) -> None:
-    marker = {"state": ">", "status": "  *", "failure": "  !"}[event.kind]
+    marker = {"state": ">", "status": "  *", "failure": "  !", "fault": "  ~"}[event.kind]
     print(f"  {_clock(event.sim_time - start)}  {marker} {event.text}", file=out, flush=True)
 
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import difflib
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from moto.core.exceptions import JsonRESTError
@@ -106,6 +106,8 @@ class FaultPlan:
 
     def __init__(self, faults: Iterable[Fault] = ()) -> None:
         self._lock = threading.Lock()
+        #: Called with (kind, target) each time a fault is injected, on the calling thread.
+        self.listeners: list[Callable[[str, str], None]] = []
         self._remaining: dict[tuple[str, str], int] = {}
         #: (kind, target) -> how many were injected so far, for reports and tests.
         self.injected: dict[tuple[str, str], int] = {}
@@ -133,13 +135,14 @@ class FaultPlan:
     def take(self, target: str, kinds: Iterable[str]) -> str | None:
         """Consume one pending fault of one of ``kinds`` for ``target``; its kind, or None."""
         with self._lock:
-            for kind in kinds:
-                key = (kind, target)
-                if self._remaining.get(key, 0) > 0:
-                    self._remaining[key] -= 1
-                    self.injected[key] = self.injected.get(key, 0) + 1
-                    return kind
-        return None
+            taken = next((kind for kind in kinds if self._remaining.get((kind, target), 0) > 0), None)
+            if taken is None:
+                return None
+            self._remaining[(taken, target)] -= 1
+            self.injected[(taken, target)] = self.injected.get((taken, target), 0) + 1
+        for listener in list(self.listeners):
+            listener(taken, target)
+        return taken
 
     def pending(self) -> dict[tuple[str, str], int]:
         with self._lock:

@@ -44,7 +44,7 @@ class Event:
     """One line of the live view: a state entered, a resource status change, a task failure."""
 
     sim_time: float
-    kind: str  # state | status | failure
+    kind: str  # state | status | failure | fault
     text: str
 
 
@@ -160,6 +160,7 @@ class LocalPipeline:
             except FaultError as error:
                 raise SetupError(f"--fault {error}") from error
             self.runtime.faults = self.faults
+            self.faults.listeners.append(self._on_fault)
             self.inbox = subscribe_queue(self.stack.topic_arn)
         except BaseException:
             self._stack.close()
@@ -179,6 +180,7 @@ class LocalPipeline:
         except FaultError as error:
             raise SetupError(f"--fault {error}") from error
         self.faults = self.emulator.faults = self.runtime.faults = plan
+        plan.listeners.append(self._on_fault)
         return plan
 
     # -------------------------------------------------------------------------------- inputs
@@ -297,6 +299,10 @@ class LocalPipeline:
         name = arn.split(":", 5)[-1].split("/", 1)[-1]  # the id after "<type>/"
         label = _RESOURCE_LABELS.get(resource_type, resource_type)
         self._events.put(Event(sim_time, "status", f"{label} {name}: {old or 'absent'} -> {new or 'deleted'}"))
+
+    def _on_fault(self, kind: str, target: str) -> None:
+        names = {name: logical for logical, name in self.stack.of_type("AWS::Lambda::Function").items()}
+        self._events.put(Event(self.clock.now(), "fault", f"injected {kind} on {names.get(target, target)}"))
 
     def _drain_events(self) -> list[Event]:
         drained = []

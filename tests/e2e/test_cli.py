@@ -219,3 +219,14 @@ def test_cli_setup_error_with_json_still_prints_a_json_line(argv: list[str], com
     report = json.loads(output.splitlines()[-1])
     assert set(report) == {"error", "runs", "personalize"}
     assert complaint in report["error"] and report["runs"] == []
+
+
+def test_cli_fault_is_shown_where_it_is_injected_and_the_run_still_succeeds() -> None:
+    # WHEN the CLI runs with a throttle botocore absorbs and a Lambda throttle the state machine retries
+    code, output = run_cli("--fault", "throttle:CreateSolutionVersion", "--fault", "lambda-throttle:SolutionFunction")
+    # THEN both show in the live view, named as given, and the run succeeds
+    assert code == 0
+    assert "failing throttle:CreateSolutionVersion:1, lambda-throttle:SolutionFunction:1" in output
+    assert "~ injected throttle on CreateSolutionVersion" in output
+    assert "~ injected lambda-throttle on SolutionFunction" in output
+    assert "! Lambda.TooManyRequestsException: Rate Exceeded." in output
