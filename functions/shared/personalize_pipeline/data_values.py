@@ -35,7 +35,7 @@ import hashlib
 import json
 import math
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -144,25 +144,23 @@ def owned_lines(chunks: Iterable[bytes], start: int, end: int) -> Iterator[bytes
     at the first line starting at or after ``end``. A range starting mid-line skips to the next line: the
     previous range owns that line and reads past its own end to finish it.
     """
-    position = start - 1 if start > 0 else 0
+    position = start - 1 if start > 0 else 0  # file offset of ``pending``
     pending = b""
     skipping = start > 0
     for chunk in chunks:
-        pending += chunk
-        while True:
-            newline = pending.find(b"\n")
-            if newline < 0:
-                break
-            line, pending = pending[:newline], pending[newline + 1 :]
-            line_start, position = position, position + newline + 1
+        lines = (pending + chunk).split(b"\n")
+        pending = lines.pop()
+        for line in lines:
+            line_start = position
+            position += len(line) + 1
             if skipping:
                 skipping = False
                 continue
             if line_start >= end:
                 return
-            yield line.removesuffix(b"\r")
+            yield line[:-1] if line.endswith(b"\r") else line
     if pending and not skipping and position < end:
-        yield pending.removesuffix(b"\r")
+        yield pending[:-1] if pending.endswith(b"\r") else pending
 
 
 def _hash(text: str) -> bytes:
@@ -180,31 +178,45 @@ def _unpack(text: str | None) -> set[bytes]:
 
 @dataclass
 class _FilterStats:
-    """One solution's view of a range: its filtered interactions, bounded."""
+    """One solution's view of a range: its filtered interactions, bounded.
+
+    Once the range alone proves both minimums it stops hashing: the rest of a large range costs only the
+    value checks.
+    """
 
     event_type: str | None
     threshold: float | None
     records: int = 0
     distinct: set[bytes] = field(default_factory=set)
     users: dict[bytes, int] = field(default_factory=dict)
+    with_two: int = 0
     users_overflow: bool = False
+    done: bool = False
 
-    def add(self, row_hash: bytes, user: bytes, event_type: str | None, event_value: float | None) -> None:
+    def add(self, values: list[str], user_at: int, event_type: str | None, event_value_at: int | None) -> None:
         if self.event_type is not None and event_type != self.event_type:
             return
-        if self.threshold is not None and (event_value is None or event_value < self.threshold):
-            return
+        if self.threshold is not None:
+            text = values[event_value_at] if event_value_at is not None else ""
+            if text == "" or float(text) < self.threshold:
+                return
         self.records += 1
+        if self.done:
+            return
         if len(self.distinct) < MIN_UNIQUE_INTERACTIONS:
-            self.distinct.add(row_hash)
-        count = self.users.get(user)
-        if count is not None:
-            if count < 2:
-                self.users[user] = count + 1
-        elif len(self.users) < MAX_USERS_TRACKED:
-            self.users[user] = 1
-        else:
-            self.users_overflow = True
+            self.distinct.add(_hash("\x1f".join(values)))
+        if self.with_two < MIN_USERS_WITH_TWO:
+            user = _hash(values[user_at])
+            count = self.users.get(user)
+            if count == 1:
+                self.users[user] = 2
+                self.with_two += 1
+            elif count is None:
+                if len(self.users) < MAX_USERS_TRACKED:
+                    self.users[user] = 1
+                else:
+                    self.users_overflow = True
+        self.done = len(self.distinct) >= MIN_UNIQUE_INTERACTIONS and self.with_two >= MIN_USERS_WITH_TWO
 
     def result(self, budget: int) -> dict[str, Any]:
         with_two = [u for u, n in self.users.items() if n >= 2]
@@ -214,8 +226,7 @@ class _FilterStats:
             "records": self.records,
             "distinct": len(self.distinct),
             "rows": _pack(self.distinct) if len(self.distinct) <= budget else None,
-            # 25 users with two prove the minimum; more would only cost state size.
-            "withTwo": _pack(with_two[:MIN_USERS_WITH_TWO]),
+            "withTwo": _pack(with_two),
             "withTwoCount": len(with_two),
             "singles": _pack(singles) if shipped_singles else None,
             "usersComplete": not self.users_overflow,
@@ -228,6 +239,7 @@ class _PartCheck:
         self.first = item["start"] == 0
         by_name = {spec[0]: spec for spec in fields}
         self.columns = [by_name.get(name) for name in self.header]
+        self.fast = [_fast_check(spec) for spec in self.columns]
         self.interactions = item["folder"] == "Interactions"
         self.budget = item.get("hashBudget", 0)
         self.lines = 0
@@ -308,8 +320,10 @@ class _PartCheck:
 
     def check_row(self, values: list[str]) -> bool:
         ok = True
-        for spec, text in zip(self.columns, values, strict=True):
-            message = value_problem(spec, text) if spec is not None else None
+        for fast, spec, text in zip(self.fast, self.columns, values, strict=True):
+            if fast(text):
+                continue
+            message = value_problem(spec, text)
             if message:
                 self.problem(self.lines, spec[0], message)
                 ok = False
@@ -319,13 +333,27 @@ class _PartCheck:
         event_type = values[self.event_type_at] if self.event_type_at is not None else None
         if event_type is not None and len(self.event_types) < MAX_EVENT_TYPES_TRACKED:
             self.event_types.add(event_type)
-        event_value = None
-        if self.event_value_at is not None and values[self.event_value_at] != "":
-            event_value = float(values[self.event_value_at])
-        row_hash = _hash("\x1f".join(values))
-        user = _hash(values[self.user_at])
         for stats in self.filters:
-            stats.add(row_hash, user, event_type, event_value)
+            stats.add(values, self.user_at, event_type, self.event_value_at)
+
+
+def _fast_check(spec: list[Any] | None) -> Callable[[str], bool]:
+    """A cheap test that accepts the common valid values of a field; :func:`value_problem` decides the rest."""
+    if spec is None:
+        return lambda text: True  # not in the schema: Load Parameters refused the header already
+    name, kind, nullable, limit = spec
+    if kind == "string":
+        shortest = 0 if nullable else 1
+        return lambda text: shortest <= len(text) <= limit
+    if kind in INT_RANGE:
+        # Up to 9 digits fits an int, up to 10 an epoch-seconds TIMESTAMP (checked against 2100), 18 a long.
+        digits = 10 if name in TIMESTAMP_COLUMNS else 9 if kind == "int" else 18
+        ceiling = MAX_EPOCH_SECONDS if name in TIMESTAMP_COLUMNS else 10**digits
+        return lambda text: 0 < len(text) <= digits and text.isascii() and text.isdigit() and int(text) <= ceiling
+    if kind == "boolean":
+        accepted = frozenset({"true", "false", *([""] if nullable else [])})
+        return accepted.__contains__
+    return lambda text: False  # numbers: value_problem parses them once
 
 
 def value_problem(spec: list[Any], text: str) -> str | None:
@@ -499,7 +527,6 @@ def _users_bound(stats: list[dict[str, Any]]) -> tuple[int, int | None]:
         for user in _unpack(s["singles"]):
             (with_two if user in seen_once else seen_once).add(user)
     complete = all(s["singles"] is not None and s["usersComplete"] for s in stats)
-    truncated = any(s["withTwoCount"] > MIN_USERS_WITH_TWO for s in stats)
-    if len(with_two) >= MIN_USERS_WITH_TWO or truncated:
+    if len(with_two) >= MIN_USERS_WITH_TWO:
         return MIN_USERS_WITH_TWO, None
     return len(with_two), (len(with_two) if complete else None)
