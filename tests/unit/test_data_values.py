@@ -168,6 +168,18 @@ def test_summarize_many_problems_caps_each_file_and_counts_the_rest() -> None:
     )
 
 
+def test_check_part_line_without_end_stops_with_a_problem(monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN a file whose second line never ends (limit lowered to keep the test small)
+    monkeypatch.setattr(data_values, "MAX_LINE_BYTES", 1000)
+    body = items_csv("i1,2006,,,,,") + b"x" * 5000
+    files = {**GOOD, "Items/items.csv": body}
+    # WHEN checked from 7-byte chunks THEN reading stops with one problem naming the row
+    assert run_checks(files) == (
+        [f"s3://{BUCKET}/Items/items.csv row 3: a line longer than 1,000 bytes; is this a CSV file?"],
+        [],
+    )
+
+
 def test_summarize_header_only_file_is_refused() -> None:
     files = {**GOOD, "Items/items.csv": items_csv()}
     assert run_checks(files) == (

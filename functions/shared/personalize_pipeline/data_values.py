@@ -64,6 +64,9 @@ NON_METADATA_INTERACTION_COLUMNS = frozenset(
 MAX_EVENT_TYPES_TRACKED = 100
 #: Users whose interactions a range counts; beyond it the count of users with 2 becomes a lower bound.
 MAX_USERS_TRACKED = 200_000
+#: A line longer than this is not a Personalize record (100 metadata fields of 1000 characters, one textual
+#: field of 20000, 4 UTF-8 bytes each, stay far below it); reading stops there so memory stays bounded.
+MAX_LINE_BYTES = 8 * 1024 * 1024
 #: Hashes all ranges together may ship through the state machine (8 bytes each, base64), per kind.
 HASH_BUDGET = 4000
 
@@ -137,6 +140,10 @@ def plan_checks(
 # --- one range (Check Data Values, per Map iteration) ---------------------------------------------------
 
 
+class LineTooLong(Exception):
+    """A line exceeds MAX_LINE_BYTES: the file has no line structure Personalize could import."""
+
+
 def owned_lines(chunks: Iterable[bytes], start: int, end: int) -> Iterator[bytes]:
     """The lines (without line ending) whose first byte lies in ``[start, end)``.
 
@@ -150,6 +157,8 @@ def owned_lines(chunks: Iterable[bytes], start: int, end: int) -> Iterator[bytes
     for chunk in chunks:
         lines = (pending + chunk).split(b"\n")
         pending = lines.pop()
+        if len(pending) > MAX_LINE_BYTES:
+            raise LineTooLong
         for line in lines:
             line_start = position
             position += len(line) + 1
@@ -295,6 +304,9 @@ class _PartCheck:
             except csv.Error as error:
                 self.problem(self.lines, None, f"malformed CSV: {error}")
                 continue
+            except LineTooLong:
+                self.problem(self.lines + 1, None, f"a line longer than {MAX_LINE_BYTES:,} bytes; is this a CSV file?")
+                break
             if not values:
                 continue
             if self.yielded - self.mark > 1:
