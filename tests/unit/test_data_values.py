@@ -93,9 +93,13 @@ def test_summarize_good_interactions_no_problem_no_warning() -> None:
 @pytest.mark.parametrize(
     ("row", "problem"),
     [
-        ("i1,,,,,,", "row 2, column YEAR: empty, but YEAR is required (not nullable in the schema)"),
+        (
+            "i1,,,,,,",
+            'row 2, column YEAR: empty, but YEAR is not nullable; fill it in or declare its type as ["null", "int"]',
+        ),
         ("i1,2006–2007,,,,,", "row 2, column YEAR: '2006–2007' is not an integer (int)"),
         ("i1,2147483648,,,,,", "row 2, column YEAR: 2147483648 is out of the int range -2147483648 to 2147483647"),
+        (",2006,,,,,", "row 2, column ITEM_ID: empty, but ITEM_ID is required"),
         ("i1,2006,,,abc,,", "row 2, column PRICE: 'abc' is not a number (double)"),
         ("i1,2006,,,nan,,", "row 2, column PRICE: 'nan' is not a finite number (double)"),
         ("i1,2006,,,,True,", "row 2, column ON_SALE: 'True' is not a boolean; write lowercase true or false"),
@@ -157,7 +161,7 @@ def test_summarize_many_problems_caps_each_file_and_counts_the_rest() -> None:
         "Items/b.csv": items_csv("i1,x,,,,,"),
     }
     # WHEN checked THEN each file lists its first 5 and counts the others; both files are reported at once
-    empty = "column YEAR: empty, but YEAR is required (not nullable in the schema)"
+    empty = 'column YEAR: empty, but YEAR is not nullable; fill it in or declare its type as ["null", "int"]'
     assert run_checks(files) == (
         [f"s3://{BUCKET}/Items/a.csv row {n}, {empty}" for n in range(2, 7)]
         + [
@@ -197,8 +201,8 @@ def test_summarize_legacy_items_rows_6061_and_9520_both_reported_up_front() -> N
     # WHEN checked in 4 KiB ranges THEN both are reported in one run, with their rows in the whole file
     assert run_checks(files, part_bytes=4096) == (
         [
-            f"s3://{BUCKET}/Items/items.csv row 6061, column YEAR: empty, but YEAR is required (not nullable in the "
-            "schema)",
+            f"s3://{BUCKET}/Items/items.csv row 6061, column YEAR: empty, but YEAR is not nullable; fill it in or "
+            'declare its type as ["null", "int"]',
             f"s3://{BUCKET}/Items/items.csv row 9520, column YEAR: '2006–2007' is not an integer (int)",
         ],
         [],

@@ -48,6 +48,8 @@ PROBLEMS_PER_FILE = 5
 
 ID_COLUMNS = frozenset({"USER_ID", "ITEM_ID"})
 TIMESTAMP_COLUMNS = frozenset({"TIMESTAMP", "CREATION_TIMESTAMP"})
+#: Reserved fields Personalize never allows to be null (personalize-facts.md section 5).
+NEVER_NULL = frozenset({"USER_ID", "ITEM_ID", "TIMESTAMP", "EVENT_TYPE", "CREATION_TIMESTAMP", "ACTION_ID"})
 ID_MAX, STRING_MAX, TEXTUAL_MAX = 256, 1000, 20000
 INT_RANGE = {"int": (-(2**31), 2**31 - 1), "long": (-(2**63), 2**63 - 1)}
 #: 2100-01-01T00:00:00Z: an epoch-seconds TIMESTAMP beyond it is almost surely in milliseconds.
@@ -372,7 +374,12 @@ def value_problem(spec: list[Any], text: str) -> str | None:
     """Why one CSV value does not fit its field ``[name, type, nullable, limit]``, or None."""
     name, kind, nullable, limit = spec
     if text == "":
-        return None if nullable else f"empty, but {name} is required (not nullable in the schema)"
+        if nullable:
+            return None
+        if name in NEVER_NULL:
+            return f"empty, but {name} is required"
+        return f'empty, but {name} is not nullable; fill it in or declare its type as ["null", "{kind}"]'
+
     if kind in INT_RANGE:
         low, high = INT_RANGE[kind]
         if not _INTEGER.fullmatch(text):
