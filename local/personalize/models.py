@@ -392,6 +392,9 @@ class RegionState:
         for tag in raw or []:
             if tag["tagKey"].lower().startswith("aws:"):
                 raise InvalidInputException(f"Tag keys cannot start with 'aws:': {tag['tagKey']}.")
+            # "Don't use aws: ... as a prefix for either keys or values" (Personalize tagging restrictions).
+            if tag.get("tagValue", "").lower().startswith("aws:"):
+                raise InvalidInputException(f"Tag values cannot start with 'aws:': {tag['tagValue']}.")
             merged[tag["tagKey"]] = tag["tagValue"]
         if len(merged) > self.quotas.tags_per_resource:
             raise TooManyTagsException(

@@ -58,6 +58,9 @@ class StackContext:
 def tag_problems(tags: Any, path: str, pipeline_tags: int) -> list[str]:
     """Tag rules the service applies at creation: reserved prefixes, duplicates, the per-resource count.
 
+    Personalize reserves aws: (any case) as a prefix of keys and of values. Tag keys and values are
+    ``sensitive`` in the service model, so messages name the path, not the text.
+
     Lengths and characters come from the service model (``check_request``); ``pipeline_tags`` is how many
     tags the pipeline adds itself, which count against the same 50.
     """
@@ -70,21 +73,17 @@ def tag_problems(tags: Any, path: str, pipeline_tags: int) -> list[str]:
         value = tag.get("tagValue") if isinstance(tag, dict) else None
         if isinstance(key, str):
             if key.lower().startswith("aws:"):
-                problems.append(
-                    f"{path}[{i}].tagKey: {show(key)} starts with aws:, which AWS reserves for its own tags"
-                )
+                problems.append(f"{path}[{i}].tagKey: starts with aws:, which AWS reserves for its own tags")
             elif key.lower().startswith(RESERVED_TAG_PREFIX):
                 problems.append(
-                    f"{path}[{i}].tagKey: {show(key)} starts with {RESERVED_TAG_PREFIX}, which the pipeline reserves "
-                    "for its own tags (the stack that owns the resource)"
+                    f"{path}[{i}].tagKey: starts with {RESERVED_TAG_PREFIX}, which the pipeline reserves for its own "
+                    "tags (the stack that owns the resource)"
                 )
             if key in seen:
-                problems.append(
-                    f"{path}[{i}].tagKey: {show(key)} is also the key of {path}[{seen[key]}]; keys must be unique"
-                )
+                problems.append(f"{path}[{i}].tagKey: same key as {path}[{seen[key]}]; keys must be unique")
             seen.setdefault(key, i)
         if isinstance(value, str) and value.lower().startswith("aws:"):
-            problems.append(f"{path}[{i}].tagValue: {show(value)} starts with aws:, which AWS reserves")
+            problems.append(f"{path}[{i}].tagValue: starts with aws:, which AWS reserves for its own tags")
     if len(tags) + pipeline_tags > MAX_TAGS_PER_RESOURCE:
         room = MAX_TAGS_PER_RESOURCE - pipeline_tags
         problems.append(

@@ -234,13 +234,14 @@ class _Validation:
 
     def _check_offline_rules(self, document: dict[str, Any]) -> None:
         """Rules the service applies only once resources exist, and the stack's cost caps (offline_rules)."""
-        sections = {key: document.get(key) for key in ("datasetGroup", "solution", "solutionVersion", "campaign")}
+        sections = {"datasetGroup": document.get("datasetGroup")}
         for written, value in self.datasets.values():
             if isinstance(value, dict):
                 path = join_path("datasets", written)
                 sections[path] = value
                 if isinstance(value.get("datasetImportJob"), dict):
                     sections[join_path(path, "datasetImportJob")] = value["datasetImportJob"]
+        sections.update({key: document.get(key) for key in ("solution", "solutionVersion", "campaign")})
         for path, section in sections.items():
             if isinstance(section, dict) and "tags" in section:
                 # Import jobs also carry the size tag the import step reads back (ensure.SIZE_TAG).
