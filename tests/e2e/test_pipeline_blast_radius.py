@@ -61,7 +61,8 @@ def test_pipeline_foreign_dataset_group_of_the_same_name_refused_before_anything
     assert (
         f"- datasetGroup.name: dataset group '{name}' already exists and was not created by this stack "
         f"({DEFAULT_STACK_NAME}): it has no personalize-pipeline:stack tag. The pipeline only modifies or builds "
-        "on resources its own stack created; choose another name, or tag it to adopt it deliberately"
+        "on resources its own stack created; choose another name, or tag it "
+        f"personalize-pipeline:stack={DEFAULT_STACK_NAME} to adopt it deliberately"
     ) in message
     assert pipeline.inventory() == before
 

@@ -82,6 +82,6 @@ def foreign_resources(client: Any, arn_prefix: str, plan: dict[str, Any], stack_
         problems.append(
             f"{path}: {label} {shown} already exists and was not created by this stack ({stack_name}): {why}. "
             "The pipeline only modifies or builds on resources its own stack created; choose another name"
-            + (", or tag it to adopt it deliberately" if not owner else "")
+            + (f", or tag it {STACK_TAG}={stack_name} to adopt it deliberately" if not owner else "")
         )
     return problems
