@@ -13,6 +13,7 @@ from personalize_pipeline.data_files import list_data
 from personalize_pipeline.errors import InvalidParameters
 from personalize_pipeline.existing import existing_datasets, foreign_resources, service_recipes
 from personalize_pipeline.observability import instrumented, logger, metrics
+from personalize_pipeline.offline_rules import first_import_problems
 from personalize_pipeline.params import build_plan, existing_dataset_problems
 
 #: params.json describes a handful of API calls; anything this large is not a parameters file.
@@ -40,7 +41,8 @@ def lambda_handler(event, context):
         plan = build_plan(body, bucket=bucket, key=key, version_id=version_id, data=data, stack=stack)
         arn_prefix = settings().arn_prefix
         problems = foreign_resources(personalize, arn_prefix, plan, stack.name)
-        problems += existing_dataset_problems(plan, existing_datasets(personalize, arn_prefix, plan))
+        existing = existing_datasets(personalize, arn_prefix, plan)
+        problems += existing_dataset_problems(plan, existing) + first_import_problems(plan, existing)
         if problems:
             raise InvalidParameters(problems)
     except InvalidParameters as error:

@@ -15,7 +15,7 @@ import pytest
 
 from personalize_pipeline.data_files import CsvObject, DataListing
 from personalize_pipeline.errors import InvalidParameters
-from personalize_pipeline.offline_rules import STACK_TAG, CostCaps, StackContext
+from personalize_pipeline.offline_rules import STACK_TAG, CostCaps, StackContext, first_import_problems
 from personalize_pipeline.params import build_plan
 
 SEED = json.loads((Path(__file__).resolve().parents[2] / "example" / "seed-params.json").read_text())
@@ -326,3 +326,20 @@ def test_build_plan_without_a_stack_applies_only_the_service_limits(params: dict
     # WHEN / THEN the plan is built, and carries no stack tag
     plan = plan_of(params, stack=None)
     assert plan["solutions"][0]["campaigns"][0] == {"name": "Campaign", "minProvisionedTPS": 1000}
+
+
+# --- first import ------------------------------------------------------------------------------------
+
+
+def test_first_import_problems_incremental_into_a_dataset_not_created_yet(params: dict[str, Any]) -> None:
+    # GIVEN INCREMENTAL imports for both datasets, of which only Users exists
+    for section in params["datasets"].values():
+        section["datasetImportJob"] = {"importMode": "INCREMENTAL"}
+    plan = plan_of(params)
+    # WHEN / THEN the dataset that does not exist yet must start with a FULL import
+    assert first_import_problems(plan, {"Users"}) == [
+        "datasets.Interactions.datasetImportJob.importMode: INCREMENTAL adds to data imported before, but dataset "
+        "group 'DatasetGroup' has no Interactions dataset yet; the first import must be FULL: remove importMode "
+        "(FULL is the default) and use INCREMENTAL from the next upload"
+    ]
+    assert first_import_problems(plan, {"Users", "Interactions"}) == []

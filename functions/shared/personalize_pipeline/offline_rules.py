@@ -210,3 +210,19 @@ def campaign_problems(campaign: dict[str, Any], caps: CostCaps) -> list[str]:
 def with_stack_tag(tags: list[dict[str, str]] | None, context: StackContext) -> list[dict[str, str]]:
     """The user's tags plus the stack's identity, which IAM requires on everything the pipeline creates."""
     return [*(tags or []), {"tagKey": STACK_TAG, "tagValue": context.name}]
+
+
+def first_import_problems(plan: dict[str, Any], existing: Collection[str]) -> list[str]:
+    """INCREMENTAL imports into a dataset that does not exist yet: its first import must be FULL.
+
+    ``existing`` holds the folders (``Interactions``...) whose dataset exists (read by Load Parameters).
+    "If you haven't imported bulk records into the dataset previously, you can only specify FULL"
+    (CreateDatasetImportJob, importMode).
+    """
+    return [
+        f"datasets.{d['folder']}.datasetImportJob.importMode: INCREMENTAL adds to data imported before, but "
+        f"dataset group '{plan['datasetGroup']['name']}' has no {d['folder']} dataset yet; the first import "
+        "must be FULL: remove importMode (FULL is the default) and use INCREMENTAL from the next upload"
+        for d in plan["datasets"]
+        if d["datasetImportJob"].get("importMode") == "INCREMENTAL" and d["folder"] not in existing
+    ]
