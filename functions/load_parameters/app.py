@@ -9,7 +9,8 @@ reported here, not after resources were created.
 
 from personalize_pipeline.clients import client
 from personalize_pipeline.config import settings, stack_context
-from personalize_pipeline.data_files import list_data
+from personalize_pipeline.data_files import DataListing, list_data
+from personalize_pipeline.data_values import plan_checks
 from personalize_pipeline.errors import InvalidParameters
 from personalize_pipeline.existing import existing_datasets, foreign_resources, service_recipes
 from personalize_pipeline.observability import instrumented, logger, metrics
@@ -54,4 +55,11 @@ def lambda_handler(event, context):
     for solution in plan["solutions"]:
         for note in solution["notes"]:
             logger.warning(note)
+    # The work list of Check Data Values: every row is checked before anything is created.
+    plan["dataChecks"] = _data_checks(plan, data)
     return plan
+
+
+def _data_checks(plan: dict, data: DataListing) -> dict:
+    objects = [obj for folder in data.folders.values() for obj in folder if obj.header is not None]
+    return plan_checks(plan, {o.key: o.header for o in objects}, {o.key: (o.etag, o.size) for o in objects})
