@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -17,7 +18,7 @@ from botocore.stub import Stubber
 from personalize_pipeline import errors, steps
 from personalize_pipeline.config import MissingSetting, Settings
 from personalize_pipeline.errors import TRANSIENT_ERROR_NAMES
-from personalize_pipeline.observability import metrics
+from personalize_pipeline.observability import instrumented, metrics
 from personalize_pipeline.polling import PollRecord, new_record, next_wait
 
 PREFIX = "arn:aws:personalize:us-east-1:123456789012"
@@ -220,3 +221,33 @@ def test_run_step_pipeline_errors_propagate_unchanged(error: errors.PipelineErro
     with pytest.raises(type(error)) as raised:
         steps.run_step({"action": "ensure"}, Recorder(error=error))
     assert raised.value is error
+
+
+#: What Powertools' inject_lambda_context reads from the runtime's context object.
+LAMBDA_CONTEXT = SimpleNamespace(
+    function_name="load-parameters",
+    function_version="$LATEST",
+    memory_limit_in_mb=512,
+    invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:load-parameters",
+    aws_request_id="00000000-0000-4000-8000-000000000000",
+)
+
+
+@pytest.mark.parametrize(
+    ("code", "raised"), [("ThrottlingException", errors.ThrottlingException), ("AccessDeniedException", ClientError)]
+)
+def test_instrumented_handler_throttled_past_botocore_raises_the_name_the_asl_retries(
+    code: str, raised: type[Exception]
+) -> None:
+    # GIVEN a handler outside run_step (e.g. Load Parameters) whose AWS call fails after botocore's retries
+    failure = ClientError({"Error": {"Code": code, "Message": "Rate exceeded"}}, "DescribeDatasetGroup")
+
+    @instrumented
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        raise failure
+
+    # WHEN it runs, THEN throttling surfaces as ThrottlingException (same text), anything else unchanged
+    with pytest.raises(raised) as caught:
+        handler({}, LAMBDA_CONTEXT)
+    assert type(caught.value) is raised
+    assert str(caught.value) == str(failure)

@@ -10,6 +10,9 @@ from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
+from botocore.exceptions import ClientError
+
+from .errors import ThrottlingException
 
 logger = Logger()
 tracer = Tracer()
@@ -19,7 +22,8 @@ Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
 def instrumented(handler: Handler) -> Handler:
-    """Wrap a Lambda handler with logging context, tracing and metrics flushing."""
+    """Wrap a Lambda handler with logging context, tracing and metrics flushing; a throttled AWS call that
+    outlasted botocore's retries leaves it as ``ThrottlingException``, which the state machine retries."""
 
     @logger.inject_lambda_context(clear_state=True)
     @tracer.capture_lambda_handler
@@ -28,7 +32,14 @@ def instrumented(handler: Handler) -> Handler:
         execution = event.get("executionName") or (event.get("resource") or {}).get("execution")
         if execution:
             logger.append_keys(execution=execution)
-        return handler(event, context)
+        try:
+            return handler(event, context)
+        except ClientError as error:
+            # Throttling is not a modelled error, so botocore raises a bare ClientError once its own retries
+            # are spent; every handler (not only the resource steps) gives it the name the ASL retries on.
+            if error.response.get("Error", {}).get("Code") == "ThrottlingException":
+                raise ThrottlingException(str(error)) from error
+            raise
 
     wrapper.__wrapped__ = handler  # type: ignore[attr-defined]
     return wrapper
