@@ -392,7 +392,9 @@ class _Validation:
             objects = self.data.csv_objects(folder)
             uri = f"s3://{self.bucket}/{folder}/"
             if folder not in self.datasets:
-                if objects and self.datasets_declared and folder not in self.suggested_types:
+                # A missing Interactions declaration is already reported as required: one mistake, one problem.
+                reported = folder in self.suggested_types or folder == "Interactions"
+                if objects and self.datasets_declared and not reported:
                     count = f"{len(objects)} CSV file{'s' if len(objects) != 1 else ''}"
                     self.problems.append(
                         f"{uri}: holds {count} but params.json declares no {folder} dataset; add datasets.{folder} "
