@@ -362,6 +362,69 @@ def test_ensure_dataset_group_domain_differs_conflict_names_both_values(
         assert value in message
 
 
+KMS_KEY = "arn:aws:kms:us-east-1:123456789012:key/1111aaaa-2222-bbbb-3333-cccc4444dddd"
+OTHER_KMS_KEY = "arn:aws:kms:us-east-1:123456789012:key/9999ffff-8888-eeee-7777-dddd6666cccc"
+KMS_ROLE = "arn:aws:iam::123456789012:role/PersonalizeKms"
+OTHER_KMS_ROLE = "arn:aws:iam::123456789012:role/OtherKms"
+ENCRYPTED = {"kmsKeyArn": KMS_KEY, "roleArn": KMS_ROLE}
+
+
+@pytest.mark.parametrize(
+    ("existing", "spec", "differences"),
+    [
+        pytest.param(
+            {"kmsKeyArn": OTHER_KMS_KEY, "roleArn": KMS_ROLE},
+            ENCRYPTED,
+            [f'kmsKeyArn is "{OTHER_KMS_KEY}"; params ask for "{KMS_KEY}"'],
+            id="other-key",
+        ),
+        pytest.param(
+            {"kmsKeyArn": KMS_KEY, "roleArn": OTHER_KMS_ROLE},
+            ENCRYPTED,
+            [f'roleArn is "{OTHER_KMS_ROLE}"; params ask for "{KMS_ROLE}"'],
+            id="other-role",
+        ),
+        pytest.param(
+            {},
+            ENCRYPTED,
+            [f'kmsKeyArn is null; params ask for "{KMS_KEY}"', f'roleArn is null; params ask for "{KMS_ROLE}"'],
+            id="unencrypted-group",
+        ),
+        pytest.param(
+            ENCRYPTED,
+            {},
+            [
+                f'kmsKeyArn is "{KMS_KEY}"; params ask for no KMS key (Personalize\'s own encryption)',
+                f'roleArn is "{KMS_ROLE}"; params ask for no role (no KMS key)',
+            ],
+            id="params-without-key",
+        ),
+    ],
+)
+def test_ensure_dataset_group_encryption_differs_conflict_names_both_values(
+    personalize: Any, stubber: Stubber, existing: dict[str, str], spec: dict[str, str], differences: list[str]
+) -> None:
+    # GIVEN a dataset group with that name exists with other encryption settings (they cannot change)
+    expect_describe(stubber, "datasetGroup", GROUP_ARN, group_body(**existing))
+    # WHEN it is ensured
+    with pytest.raises(ResourceConflict) as raised:
+        ensure.ensure_dataset_group(personalize, PREFIX, {"name": GROUP, **spec})
+    # THEN the whole message names the group and both values of each setting that differs
+    assert str(raised.value) == (
+        f"dataset group '{GROUP}' already exists but differs: {'; '.join(differences)}. "
+        "Choose another dataset group name, or delete the existing one."
+    )
+
+
+def test_ensure_dataset_group_same_encryption_is_reused(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN the dataset group exists with the KMS key and role params.json asks for
+    expect_describe(stubber, "datasetGroup", GROUP_ARN, group_body(**ENCRYPTED))
+    # WHEN it is ensured
+    record = ensure.ensure_dataset_group(personalize, PREFIX, {"name": GROUP, **ENCRYPTED})
+    # THEN it is reused
+    assert record == new_record("datasetGroup", GROUP_ARN, GROUP, "ACTIVE", "reused")
+
+
 def test_ensure_dataset_group_create_failed_raises_with_reason(personalize: Any, stubber: Stubber) -> None:
     # GIVEN the group exists but its creation failed
     expect_describe(stubber, "datasetGroup", GROUP_ARN, group_body("CREATE FAILED", failureReason="KMS key disabled"))
@@ -1015,6 +1078,35 @@ def test_ensure_import_every_attempt_failed_gives_up(personalize: Any, stubber: 
     )
 
 
+def test_ensure_import_eight_failed_jobs_try_a_ninth(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN eight failed imports of these files (the limit is nine attempts)
+    names = [attempt(JOB_BASE, n) for n in range(1, 9)]
+    expect_import_jobs(stubber, [job_summary(name, "CREATE FAILED", day(n)) for n, name in enumerate(names)])
+    for name in names:
+        expect_describe(stubber, "datasetImportJob", job_arn(name), job_body(name, "CREATE FAILED"))
+    expect_import_created(stubber, f"{JOB_BASE}-r9")
+    # WHEN the import is ensured
+    record = ensure.ensure_import(personalize, PREFIX, DATASET_ARN, ROLE_ARN, dataset_spec())
+    # THEN the ninth attempt is created
+    assert record == new_record(
+        "datasetImportJob", job_arn(f"{JOB_BASE}-r9"), f"{JOB_BASE}-r9", "CREATE PENDING", "created"
+    )
+
+
+def test_ensure_import_nine_failed_jobs_give_up_with_last_reason(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN nine failed imports of these files, the last with a reason
+    names = [attempt(JOB_BASE, n) for n in range(1, 10)]
+    expect_import_jobs(stubber, [job_summary(name, "CREATE FAILED", day(n)) for n, name in enumerate(names)])
+    for name in names:
+        reason = {"failureReason": "Access denied"} if name == names[-1] else {}
+        expect_describe(stubber, "datasetImportJob", job_arn(name), job_body(name, "CREATE FAILED", **reason))
+    # WHEN the import is ensured (no create queued)
+    with pytest.raises(ResourceFailed) as raised:
+        ensure.ensure_import(personalize, PREFIX, DATASET_ARN, ROLE_ARN, dataset_spec())
+    # THEN the run stops after nine, with the last reason
+    assert str(raised.value) == "importing the same INTERACTIONS files failed 9 times; last reason: Access denied"
+
+
 def test_ensure_import_names_spent_by_successful_imports_do_not_count_as_failures(
     personalize: Any, stubber: Stubber
 ) -> None:
@@ -1213,6 +1305,61 @@ def test_ensure_solution_recipe_differs_conflict_names_both_recipes(personalize:
     message = str(raised.value)
     assert f"solution '{SOLUTION}'" in message
     assert f'recipeArn is "{OTHER_RECIPE}"; params ask for "{RECIPE}"' in message
+
+
+@pytest.mark.parametrize(
+    ("config", "body", "difference"),
+    [
+        pytest.param(
+            {"eventValueThreshold": "0.5"},
+            solution_body(),
+            'solutionConfig.eventValueThreshold is null; params ask for "0.5"',
+            id="setting-absent-from-config",
+        ),
+        pytest.param(
+            {"eventValueThreshold": "0.5"},
+            {k: v for k, v in solution_body().items() if k != "solutionConfig"},
+            'solutionConfig.eventValueThreshold is null; params ask for "0.5"',
+            id="config-absent",
+        ),
+        pytest.param(
+            {"hpoConfig": {"hpoResourceConfig": {"maxNumberOfTrainingJobs": "4"}}},
+            solution_body(),
+            'solutionConfig.hpoConfig.hpoResourceConfig.maxNumberOfTrainingJobs is null; params ask for "4"',
+            id="nested-section-absent",
+        ),
+        pytest.param(
+            {"algorithmHyperParameters": {"bptt": "64"}},
+            solution_body(),
+            'solutionConfig.algorithmHyperParameters.bptt is "32"; params ask for "64"',
+            id="nested-value-differs",
+        ),
+    ],
+)
+def test_ensure_solution_nested_setting_differs_conflict_names_its_path(
+    personalize: Any, stubber: Stubber, config: dict[str, Any], body: dict[str, Any], difference: str
+) -> None:
+    # GIVEN the solution exists without a nested setting params.json asks for (or with another value)
+    expect_describe(stubber, "solution", SOLUTION_ARN, body)
+    # WHEN it is ensured
+    with pytest.raises(ResourceConflict) as raised:
+        ensure.ensure_solution(personalize, PREFIX, GROUP_ARN, {**SOLUTION_SPEC, "solutionConfig": config})
+    # THEN it is a conflict naming the setting's full path and both values, like a flat setting
+    assert str(raised.value) == (
+        f"solution '{SOLUTION}' already exists but differs: {difference}. "
+        "A solution's configuration cannot change: choose a new solution name, or delete the old one."
+    )
+
+
+def test_ensure_solution_empty_config_section_asks_for_nothing(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN the solution exists without solutionConfig, and params.json has an empty one
+    expect_describe(
+        stubber, "solution", SOLUTION_ARN, {k: v for k, v in solution_body().items() if k != "solutionConfig"}
+    )
+    # WHEN it is ensured
+    record = ensure.ensure_solution(personalize, PREFIX, GROUP_ARN, {**SOLUTION_SPEC, "solutionConfig": {}})
+    # THEN it is reused: an empty section sets nothing that could differ
+    assert record == new_record("solution", SOLUTION_ARN, SOLUTION, "ACTIVE", "reused")
 
 
 def test_ensure_solution_in_another_dataset_group_is_a_conflict(personalize: Any, stubber: Stubber) -> None:
@@ -1434,6 +1581,38 @@ def test_ensure_solution_version_last_attempt_failed_gives_up_with_reason(person
     assert str(raised.value) == (
         f"training failed {ensure.MAX_ATTEMPTS} times on the same data and configuration; last reason: Out of memory"
     )
+
+
+def test_ensure_solution_version_eight_failed_attempts_train_a_ninth(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN eight failed trainings of this content (the limit is nine attempts)
+    expect_solution_exists(stubber)
+    attempts = range(8, 0, -1)  # newest first
+    expect_versions(stubber, [version_summary(version_arn(n), "CREATE FAILED", day(n)) for n in attempts])
+    for n in attempts:
+        name = VERSION_BASE if n == 1 else f"{VERSION_BASE}-r{n}"
+        expect_describe(stubber, "solutionVersion", version_arn(n), version_body(name, version_arn(n), "CREATE FAILED"))
+    expect_training(stubber, f"{VERSION_BASE}-r9")
+    # WHEN the version is ensured
+    record = ensure.ensure_solution_version(personalize, SOLUTION_ARN, {"name": VERSION_BASE})
+    # THEN the ninth attempt is trained
+    assert record == new_record(
+        "solutionVersion", NEW_VERSION_ARN, f"{VERSION_BASE}-r9", "CREATE PENDING", "created", solutionArn=SOLUTION_ARN
+    )
+
+
+def test_ensure_solution_version_nine_failed_attempts_give_up(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN nine failed trainings of this content
+    expect_solution_exists(stubber)
+    attempts = range(9, 0, -1)
+    expect_versions(stubber, [version_summary(version_arn(n), "CREATE FAILED", day(n)) for n in attempts])
+    for n in attempts:
+        name = VERSION_BASE if n == 1 else f"{VERSION_BASE}-r{n}"
+        expect_describe(stubber, "solutionVersion", version_arn(n), version_body(name, version_arn(n), "CREATE FAILED"))
+    # WHEN the version is ensured (no create queued)
+    with pytest.raises(ResourceFailed) as raised:
+        ensure.ensure_solution_version(personalize, SOLUTION_ARN, {"name": VERSION_BASE})
+    # THEN a tenth training is never paid for
+    assert str(raised.value) == "training failed 9 times on the same data and configuration; last reason: none given"
 
 
 @pytest.mark.parametrize(
@@ -1735,6 +1914,48 @@ def test_ensure_campaign_busy_defers_update_with_pending_flag(personalize: Any, 
         solutionVersionArn=NEW_VERSION_ARN,
         pendingUpdate=True,
     )
+
+
+def test_ensure_campaign_other_update_in_progress_defers_ours(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN an ACTIVE campaign while an earlier update (to another version) is still in progress
+    update = {"solutionVersionArn": OLD_VERSION_ARN, "minProvisionedTPS": 1, "status": "CREATE IN_PROGRESS"}
+    expect_describe(stubber, "campaign", CAMPAIGN_ARN, campaign_body(latestCampaignUpdate=update))
+    # WHEN the new version is ensured (no update queued: Personalize refuses a second concurrent update)
+    record = ensure.ensure_campaign(personalize, PREFIX, NEW_VERSION_ARN, dict(CAMPAIGN_SPEC))
+    # THEN our update waits for the other one, with the pending flag for the Check loop
+    assert record == new_record(
+        "campaign",
+        CAMPAIGN_ARN,
+        CAMPAIGN,
+        "CREATE IN_PROGRESS",
+        "updated",
+        solutionVersionArn=NEW_VERSION_ARN,
+        pendingUpdate=True,
+    )
+
+
+def test_ensure_campaign_update_to_our_version_in_progress_is_awaited(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN an update to exactly our settings is already in progress (an earlier run started it)
+    update = {"solutionVersionArn": NEW_VERSION_ARN, "minProvisionedTPS": 1, "status": "CREATE IN_PROGRESS"}
+    expect_describe(stubber, "campaign", CAMPAIGN_ARN, campaign_body(latestCampaignUpdate=update))
+    # WHEN the new version is ensured (no update queued)
+    record = ensure.ensure_campaign(personalize, PREFIX, NEW_VERSION_ARN, dict(CAMPAIGN_SPEC))
+    # THEN that update is polled, not started again
+    assert record == new_record(
+        "campaign", CAMPAIGN_ARN, CAMPAIGN, "CREATE IN_PROGRESS", "reused", solutionVersionArn=NEW_VERSION_ARN
+    )
+
+
+def test_ensure_campaign_without_config_and_empty_config_in_params_is_reused(
+    personalize: Any, stubber: Stubber
+) -> None:
+    # GIVEN a campaign that reports no campaignConfig, and params.json with an empty one
+    body = {k: v for k, v in campaign_body().items() if k != "campaignConfig"}
+    expect_describe(stubber, "campaign", CAMPAIGN_ARN, body)
+    # WHEN it is ensured (no update queued)
+    record = ensure.ensure_campaign(personalize, PREFIX, VERSION_ARN, {**CAMPAIGN_SPEC, "campaignConfig": {}})
+    # THEN nothing is updated: an empty section asks for nothing
+    assert record == new_record("campaign", CAMPAIGN_ARN, CAMPAIGN, "ACTIVE", "reused", solutionVersionArn=VERSION_ARN)
 
 
 def test_check_campaign_pending_update_applied_once_active(personalize: Any, stubber: Stubber) -> None:

@@ -77,8 +77,10 @@ def _differences(wanted: dict[str, Any], actual: dict[str, Any], prefix: str = "
     found = []
     for key, value in wanted.items():
         current = actual.get(key)
-        if isinstance(value, dict) and isinstance(current, dict):
-            found += _differences(value, current, f"{prefix}{key}.")
+        if isinstance(value, dict) and (current is None or isinstance(current, dict)):
+            # A nested setting is compared leaf by leaf, also when the resource has no such section: each
+            # setting the params ask for is then named like a flat one, and an empty section asks for nothing.
+            found += _differences(value, current or {}, f"{prefix}{key}.")
         elif _normalise(value) != _normalise(current):
             found.append(f"{prefix}{key} is {json.dumps(current)}; params ask for {json.dumps(value)}")
     return found
@@ -134,14 +136,24 @@ def _attempt_name(base: str, attempt: int) -> str:
 
 
 # ----------------------------------------------------------------------------- dataset group
+#: Settings a dataset group cannot change -> what leaving one out of params.json asks for. Encryption is
+#: compared both ways: a group encrypted with another key (or role), or with none, is not the one asked for.
+_GROUP_IMMUTABLE = {
+    "domain": "a custom dataset group",
+    "kmsKeyArn": "no KMS key (Personalize's own encryption)",
+    "roleArn": "no role (no KMS key)",
+}
+
+
 def ensure_dataset_group(client: Any, arn_prefix: str, spec: dict[str, Any]) -> PollRecord:
     name = spec["name"]
     arn = f"{arn_prefix}:dataset-group/{name}"
     resource, action = _find_or_create(client, "datasetGroup", arn, lambda: client.create_dataset_group(**spec))
-    immutable = {k: spec[k] for k in ("domain", "kmsKeyArn", "roleArn") if k in spec}
+    immutable = {k: spec[k] for k in _GROUP_IMMUTABLE if k in spec}
     differences = _differences(immutable, resource)
-    if "domain" not in spec and resource.get("domain"):
-        differences.append(f"domain is {json.dumps(resource['domain'])}; params ask for a custom dataset group")
+    for key, meaning in _GROUP_IMMUTABLE.items():
+        if key not in spec and resource.get(key):
+            differences.append(f"{key} is {json.dumps(resource[key])}; params ask for {meaning}")
     if differences:
         raise _conflict(
             "datasetGroup", name, differences, "Choose another dataset group name, or delete the existing one."
