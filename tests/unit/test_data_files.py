@@ -160,6 +160,31 @@ def test_data_listing_round_trips_through_json(s3):
     assert again == listing
 
 
+def test_list_data_bucket_with_only_params_json_is_an_empty_listing(s3):
+    # GIVEN a bucket that holds params.json and nothing else (S3 then lists no CommonPrefixes at all)
+    put(s3, "params.json", "{}")
+    # WHEN the bucket is listed
+    # THEN the listing is empty: no folder, no root CSV, no CSV in any dataset folder
+    assert list_data(s3, BUCKET) == DataListing()
+
+
+def test_list_data_folder_names_are_kept_whole(s3):
+    # GIVEN top-level folders whose names end in characters other than the separator
+    put(s3, "INBOX/u.csv", "USER_ID\n")
+    put(s3, "Users/u.csv", "USER_ID\n")
+    # WHEN the bucket is listed
+    # THEN only the trailing "/" is removed from each folder name
+    assert list_data(s3, BUCKET).top_level_folders == ["INBOX", "Users"]
+
+
+def test_data_listing_from_empty_document_is_an_empty_listing():
+    # GIVEN a listing document without any key (the defaults of an older or hand-written payload)
+    # WHEN it is read back
+    # THEN it is the empty listing, with every dataset folder present and empty
+    assert DataListing.from_dict({}) == DataListing()
+    assert DataListing.from_dict({}).folders == {"Interactions": [], "Users": [], "Items": []}
+
+
 def test_folder_fingerprint_depends_on_files_not_on_order():
     # GIVEN two CSV objects
     a = CsvObject("Users/a.csv", '"1"', 10, "H")
@@ -204,7 +229,10 @@ def test_build_plan_seed_layout_in_s3_validates_end_to_end(s3):
     with pytest.raises(InvalidParameters) as raised:
         build_plan(params, bucket=BUCKET, key="params.json", version_id=None, data=list_data(s3, BUCKET))
     # THEN the forgotten dataset is reported; once declared, the plan fingerprints the real objects
-    assert raised.value.problems[0].startswith(f"s3://{BUCKET}/Users/: holds 1 CSV file")
+    assert raised.value.problems == [
+        f"s3://{BUCKET}/Users/: holds 1 CSV file but params.json declares no Users dataset; add datasets.Users or "
+        "delete the files (they would be silently ignored)"
+    ]
     params["datasets"]["Users"] = {
         "name": "UsersDataset",
         "schema": {
