@@ -49,6 +49,8 @@ def stage() -> None:
     """Create build/mutation/ with its symlinks (idempotent; mutmut's own mutants/ inside it is kept)."""
     for link, target in LINKS.items():
         path = STAGE / link
+        if path.is_symlink() and path.resolve() == (ROOT / target).resolve():
+            continue
         path.parent.mkdir(parents=True, exist_ok=True)
         relative = os.path.relpath(ROOT / target, path.parent)
         if path.is_symlink() and os.readlink(path) == relative:
@@ -109,6 +111,10 @@ def report(fail_under: float | None) -> int:
             if code in KILLED_CODES:
                 counts["killed"] += 1
                 continue
+            if code is None:  # not run (interrupted, or filtered out): no diff needed to say so
+                counts["other"] += 1
+                survivors.append((mutant, code, "", ""))
+                continue
             function = mutant.partition("__mutmut_")[0]
             removed, added = mutated_lines(mutant, path)
             key = (function, added)
@@ -144,6 +150,9 @@ def report(fail_under: float | None) -> int:
     if survivors:
         print(f"\n{len(survivors)} surviving mutants (show one: cd build/mutation && mutmut show NAME):")
         for mutant, code, removed, added in survivors:
+            if code is None:
+                print(f"  {mutant} (not checked)")
+                continue
             status = "survived" if code in SURVIVED_CODES else f"exit code {code}"
             print(f"  {mutant} ({status})\n      - {removed}\n      + {added}")
     stale = sorted(set(equivalents) - used)
@@ -172,8 +181,12 @@ def main() -> int:
     parser.add_argument("--max-children", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--fail-under", type=float, help="exit 1 when killed / non-equivalent is below this percentage")
     parser.add_argument("--report-only", action="store_true", help="print the score of the last run, run nothing")
+    parser.add_argument("--stage", type=Path, help="another staging directory (say, a saved earlier run)")
     parser.add_argument("patterns", nargs="*", help="only (re)run the mutants matching these names (mutmut globs)")
     args = parser.parse_args()
+    if args.stage:
+        global STAGE
+        STAGE = args.stage.resolve()
     stage()
     if not args.report_only:
         wall, cpu = run_mutmut(args.max_children, args.patterns)

@@ -20,7 +20,7 @@ from botocore.stub import Stubber
 
 from personalize_pipeline import ensure
 from personalize_pipeline.errors import ResourceConflict, ResourceFailed, ResourceTimeout
-from personalize_pipeline.polling import POLICIES, PollRecord, new_record
+from personalize_pipeline.polling import KIND_LABELS, POLICIES, PollRecord, new_record
 from personalize_pipeline.resources import describe
 
 PREFIX = "arn:aws:personalize:us-east-1:123456789012"
@@ -328,8 +328,9 @@ def test_ensure_dataset_group_created_but_not_describable_fails(personalize: Any
     expect_describe(stubber, "datasetGroup", GROUP_ARN, None)
     # WHEN it is ensured
     # THEN the run fails with a message instead of polling a ghost
-    with pytest.raises(ResourceFailed, match="cannot be described"):
+    with pytest.raises(ResourceFailed) as raised:
         ensure.ensure_dataset_group(personalize, PREFIX, {"name": GROUP})
+    assert str(raised.value) == "Personalize accepted the create call but the resource cannot be described"
 
 
 @pytest.mark.parametrize(
@@ -429,9 +430,10 @@ def test_ensure_dataset_group_create_failed_raises_with_reason(personalize: Any,
     # GIVEN the group exists but its creation failed
     expect_describe(stubber, "datasetGroup", GROUP_ARN, group_body("CREATE FAILED", failureReason="KMS key disabled"))
     # WHEN it is ensured
-    # THEN the run fails with Personalize's reason
-    with pytest.raises(ResourceFailed, match="KMS key disabled"):
+    # THEN the run fails naming the group, its status and Personalize's reason
+    with pytest.raises(ResourceFailed) as raised:
         ensure.ensure_dataset_group(personalize, PREFIX, {"name": GROUP})
+    assert str(raised.value) == f"dataset group '{GROUP}' is CREATE FAILED: KMS key disabled"
 
 
 def test_ensure_dataset_group_being_deleted_is_a_conflict(personalize: Any, stubber: Stubber) -> None:
@@ -594,6 +596,50 @@ def test_ensure_schema_key_only_in_existing_schema_conflict_names_it(personalize
     assert "doc" in message and "field order" not in message
 
 
+def test_ensure_schema_changed_field_is_shown_with_sorted_keys(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN the existing schema's field and the wanted one, each written with its keys out of order
+    old_field = {"type": "string", "name": "GENRE", "categorical": True}
+    new_field = {"type": "string", "name": "GENRE"}
+    existing = json.dumps({**INTERACTIONS_SCHEMA, "fields": [*INTERACTIONS_SCHEMA["fields"], old_field]})
+    wanted = json.dumps({**INTERACTIONS_SCHEMA, "fields": [*INTERACTIONS_SCHEMA["fields"], new_field]})
+    expect_describe(stubber, "schema", SCHEMA_ARN, schema_body(existing))
+    # WHEN it is ensured
+    with pytest.raises(ResourceConflict) as raised:
+        ensure.ensure_schema(personalize, PREFIX, {"name": SCHEMA_NAME, "schema": wanted})
+    # THEN both versions of the field are shown with sorted keys, so they read side by side
+    assert str(raised.value) == (
+        f"schema '{SCHEMA_NAME}' already exists but differs: field GENRE is "
+        '{"categorical": true, "name": "GENRE", "type": "string"}; params ask for {"name": "GENRE", "type": "string"}. '
+        f"{SCHEMA_REMEDY}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("existing", "wanted", "difference"),
+    [
+        pytest.param({"type": "record", "name": "Interactions"}, INTERACTIONS_SCHEMA, "params add field ", id="none"),
+        pytest.param(INTERACTIONS_SCHEMA, {"type": "record", "name": "Interactions"}, "params drop field ", id="all"),
+    ],
+)
+def test_ensure_schema_without_fields_conflict_lists_every_field(
+    personalize: Any, stubber: Stubber, existing: dict[str, Any], wanted: dict[str, Any], difference: str
+) -> None:
+    # GIVEN one of the two schemas has no fields list at all
+    expect_describe(stubber, "schema", SCHEMA_ARN, schema_body(json.dumps(existing)))
+    # WHEN it is ensured
+    with pytest.raises(ResourceConflict) as raised:
+        ensure.ensure_schema(personalize, PREFIX, {"name": SCHEMA_NAME, "schema": json.dumps(wanted)})
+    # THEN every field of the other one is named, and then the keys that differ
+    differences = [difference + field["name"] for field in INTERACTIONS_SCHEMA["fields"]]
+    differences += [
+        f"{key} is {json.dumps(existing.get(key))}; params ask for {json.dumps(wanted.get(key))}"
+        for key in ("namespace", "version")
+    ]
+    assert str(raised.value) == (
+        f"schema '{SCHEMA_NAME}' already exists but differs: {'; '.join(differences)}. {SCHEMA_REMEDY}"
+    )
+
+
 @pytest.mark.parametrize(
     ("existing_domain", "wanted_domain", "difference"),
     [
@@ -740,10 +786,12 @@ def test_ensure_dataset_other_name_for_the_type_is_a_conflict(personalize: Any, 
     # WHEN the dataset is ensured
     with pytest.raises(ResourceConflict) as raised:
         ensure.ensure_dataset(personalize, PREFIX, GROUP_ARN, dataset_spec())
-    # THEN the message names both names, the type and the group
-    message = str(raised.value)
-    for part in ("'retail-demo-interactions'", "'legacy-interactions'", "INTERACTIONS", f"'{GROUP}'"):
-        assert part in message
+    # THEN the message names both names, the type and the group, and what to do
+    assert str(raised.value) == (
+        "dataset 'retail-demo-interactions' already exists but differs: dataset group 'retail-demo' already has "
+        "an INTERACTIONS dataset named 'legacy-interactions'. A dataset group holds one dataset per type: use that "
+        "name in params.json."
+    )
 
 
 def test_ensure_dataset_new_schema_swaps_it_with_update_dataset(personalize: Any, stubber: Stubber) -> None:
@@ -778,8 +826,12 @@ def test_ensure_dataset_new_schema_while_dataset_busy_is_a_conflict(personalize:
     expect_describe(stubber, "dataset", DATASET_ARN, dataset_body("CREATE IN_PROGRESS", schema_arn=OLD_SCHEMA_ARN))
     # WHEN the dataset is ensured (no update_dataset queued: it must not be called)
     # THEN the run asks to try again once the dataset is ACTIVE
-    with pytest.raises(ResourceConflict, match="once it is ACTIVE"):
+    with pytest.raises(ResourceConflict) as raised:
         ensure.ensure_dataset(personalize, PREFIX, GROUP_ARN, dataset_spec())
+    assert str(raised.value) == (
+        "dataset 'retail-demo-interactions' is CREATE IN_PROGRESS; its schema can only be replaced once it is "
+        "ACTIVE. Upload the parameters again when it is."
+    )
 
 
 FAILED_SWAP = {
@@ -789,6 +841,20 @@ FAILED_SWAP = {
     "creationDateTime": T0,
     "lastUpdatedDateTime": T1,
 }
+
+
+def test_ensure_dataset_on_old_schema_being_deleted_is_a_conflict(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN the dataset, still on its old schema, is being deleted
+    expect_schema(stubber)
+    expect_describe(stubber, "dataset", DATASET_ARN, dataset_body("DELETE PENDING", schema_arn=OLD_SCHEMA_ARN))
+    # WHEN the dataset is ensured (no update_dataset queued)
+    with pytest.raises(ResourceConflict) as raised:
+        ensure.ensure_dataset(personalize, PREFIX, GROUP_ARN, dataset_spec())
+    # THEN the run stops naming the dataset, instead of swapping the schema of a dataset on its way out
+    assert str(raised.value) == (
+        "dataset 'retail-demo-interactions' is being deleted (DELETE PENDING); wait until it is gone, then upload "
+        "the parameters again"
+    )
 
 
 def test_ensure_dataset_after_failed_swap_retries_with_corrected_schema(personalize: Any, stubber: Stubber) -> None:
@@ -1179,6 +1245,78 @@ def test_ensure_import_create_race_adopts_the_winner(personalize: Any, stubber: 
     assert record == new_record("datasetImportJob", job_arn(JOB_BASE), JOB_BASE, "CREATE PENDING", "resumed")
 
 
+def test_ensure_import_job_created_with_the_dataset_belongs_to_it(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN the latest job of these files was created in the same instant as the dataset (a fast first upload)
+    expect_import_jobs(stubber, [job_summary(JOB_BASE, "ACTIVE", day(0))], born=day(0))
+    expect_describe(stubber, "datasetImportJob", job_arn(JOB_BASE), job_body())
+    # WHEN the import is ensured (no create queued)
+    record = ensure.ensure_import(personalize, PREFIX, DATASET_ARN, ROLE_ARN, dataset_spec())
+    # THEN that job filled this dataset: it is reused
+    assert record == new_record("datasetImportJob", job_arn(JOB_BASE), JOB_BASE, "ACTIVE", "reused")
+
+
+def test_ensure_import_latest_job_status_is_read_from_its_description(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN the listing still shows the job running, while its description (read after) shows it finished
+    expect_import_jobs(stubber, [job_summary(JOB_BASE, "CREATE IN_PROGRESS", day(1))])
+    expect_describe(stubber, "datasetImportJob", job_arn(JOB_BASE), job_body(status="ACTIVE"))
+    # WHEN the import is ensured
+    record = ensure.ensure_import(personalize, PREFIX, DATASET_ARN, ROLE_ARN, dataset_spec())
+    # THEN the record carries the described (newer) status
+    assert record == new_record("datasetImportJob", job_arn(JOB_BASE), JOB_BASE, "ACTIVE", "resumed")
+
+
+def test_ensure_import_create_race_adopting_a_failed_job_takes_next_name(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN a concurrent run created the same job on this dataset, and it has already failed
+    expect_import_jobs(stubber, [])
+    expect_describe(stubber, "datasetImportJob", job_arn(JOB_BASE), None)
+    expect_already_exists(stubber, "create_dataset_import_job", job_arn(JOB_BASE), import_request())
+    expect_describe(stubber, "datasetImportJob", job_arn(JOB_BASE), job_body(status="CREATE FAILED"))
+    expect_import_created(stubber, attempt(JOB_BASE, 2))
+    # WHEN the import is ensured
+    record = ensure.ensure_import(personalize, PREFIX, DATASET_ARN, ROLE_ARN, dataset_spec())
+    # THEN the failed job counts as an attempt and the next name is tried
+    assert record == new_record(
+        "datasetImportJob", job_arn(attempt(JOB_BASE, 2)), attempt(JOB_BASE, 2), "CREATE PENDING", "created"
+    )
+
+
+def test_ensure_import_every_name_taken_elsewhere_is_a_conflict(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN all 99 names for these files are held by jobs of another dataset (names are account-wide)
+    expect_import_jobs(stubber, [])
+    for n in range(1, 100):
+        expect_describe(
+            stubber,
+            "datasetImportJob",
+            job_arn(attempt(JOB_BASE, n)),
+            job_body(attempt(JOB_BASE, n), dataset_arn=OTHER_DATASET_ARN),
+        )
+    # WHEN the import is ensured (no create queued)
+    with pytest.raises(ResourceConflict) as raised:
+        ensure.ensure_import(personalize, PREFIX, DATASET_ARN, ROLE_ARN, dataset_spec())
+    # THEN the run stops after the 99th name, saying how to get out
+    assert str(raised.value) == (
+        f"all 99 import job names for these INTERACTIONS files ({JOB_BASE}, {JOB_BASE}-r2 ...) are taken; "
+        "rename the dataset group to import them again"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        pytest.param(JOB_BASE, 1, id="first"),
+        pytest.param(f"{JOB_BASE}-r2", 2, id="second"),
+        pytest.param(f"{JOB_BASE}-r99", 99, id="last"),
+        pytest.param(f"{JOB_BASE}-r100", None, id="past-the-last"),
+        pytest.param(f"{JOB_BASE}-r1", None, id="r1-is-not-a-name"),
+        pytest.param(f"{JOB_BASE}-r0", None, id="r0-is-not-a-name"),
+        pytest.param(OTHER_JOB, None, id="other-content"),
+    ],
+)
+def test_attempt_of_recognises_exactly_the_99_attempt_names(name: str, expected: int | None) -> None:
+    # GIVEN a job or version name WHEN its attempt number is read THEN only <base> and <base>-r2..-r99 count
+    assert ensure._attempt_of(JOB_BASE, name) == expected
+
+
 def test_ensure_import_create_race_lost_to_another_dataset_takes_next_name(personalize: Any, stubber: Stubber) -> None:
     # GIVEN a run for another dataset takes the derived name between our describe and our create
     expect_import_jobs(stubber, [])
@@ -1359,6 +1497,33 @@ def test_ensure_solution_empty_config_section_asks_for_nothing(personalize: Any,
     # WHEN it is ensured
     record = ensure.ensure_solution(personalize, PREFIX, GROUP_ARN, {**SOLUTION_SPEC, "solutionConfig": {}})
     # THEN it is reused: an empty section sets nothing that could differ
+    assert record == new_record("solution", SOLUTION_ARN, SOLUTION, "ACTIVE", "reused")
+
+
+def test_ensure_solution_flat_and_nested_differences_are_all_listed(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN the solution exists with another recipe and another hyperparameter value
+    expect_describe(stubber, "solution", SOLUTION_ARN, solution_body(recipeArn=OTHER_RECIPE))
+    spec = {**SOLUTION_SPEC, "solutionConfig": {"algorithmHyperParameters": {"bptt": "64", "hidden_dimension": "149"}}}
+    # WHEN it is ensured
+    with pytest.raises(ResourceConflict) as raised:
+        ensure.ensure_solution(personalize, PREFIX, GROUP_ARN, spec)
+    # THEN both differences are listed, in the order of params.json
+    assert str(raised.value) == (
+        f"solution '{SOLUTION}' already exists but differs: "
+        f'recipeArn is "{OTHER_RECIPE}"; params ask for "{RECIPE}"; '
+        'solutionConfig.algorithmHyperParameters.bptt is "32"; params ask for "64". '
+        "A solution's configuration cannot change: choose a new solution name, or delete the old one."
+    )
+
+
+def test_ensure_solution_boolean_echoed_as_string_is_the_same(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN Personalize echoes a boolean hyperparameter as the string "true"
+    config = {"algorithmHyperParameters": {"bptt": "32", "hidden_dimension": "149", "use_context": "true"}}
+    expect_describe(stubber, "solution", SOLUTION_ARN, solution_body(solutionConfig=config))
+    # WHEN params give it as a JSON boolean
+    spec = {**SOLUTION_SPEC, "solutionConfig": {"algorithmHyperParameters": {"use_context": True}}}
+    record = ensure.ensure_solution(personalize, PREFIX, GROUP_ARN, spec)
+    # THEN it is the same setting: the solution is reused
     assert record == new_record("solution", SOLUTION_ARN, SOLUTION, "ACTIVE", "reused")
 
 
@@ -1693,6 +1858,35 @@ def test_ensure_solution_version_create_race_adopts_the_winner(personalize: Any,
     )
 
 
+@pytest.mark.parametrize(
+    ("read_back", "status"),
+    [
+        pytest.param(
+            version_body(VERSION_BASE, NEW_VERSION_ARN, "CREATE IN_PROGRESS"), "CREATE IN_PROGRESS", id="read"
+        ),
+        pytest.param(None, "CREATE PENDING", id="not-yet-readable"),
+    ],
+)
+def test_ensure_solution_version_new_training_status_is_read_back(
+    personalize: Any, stubber: Stubber, read_back: dict[str, Any] | None, status: str
+) -> None:
+    # GIVEN a solution never trained on this content
+    expect_solution_exists(stubber)
+    expect_versions(stubber, [])
+    stubber.add_response(
+        "create_solution_version",
+        {"solutionVersionArn": NEW_VERSION_ARN},
+        {"solutionArn": SOLUTION_ARN, "name": VERSION_BASE},
+    )
+    expect_describe(stubber, "solutionVersion", NEW_VERSION_ARN, read_back)
+    # WHEN the version is ensured
+    record = ensure.ensure_solution_version(personalize, SOLUTION_ARN, {"name": VERSION_BASE})
+    # THEN the record has the status read back, or CREATE PENDING if the new version cannot be read yet
+    assert record == new_record(
+        "solutionVersion", NEW_VERSION_ARN, VERSION_BASE, status, "created", solutionArn=SOLUTION_ARN
+    )
+
+
 def test_ensure_solution_version_create_race_lost_twice_is_a_conflict(personalize: Any, stubber: Stubber) -> None:
     # GIVEN the create says "already exists" twice while the listing never shows the version
     expect_solution_exists(stubber)
@@ -1773,9 +1967,9 @@ def test_ensure_campaign_same_settings_is_reused_without_update(
     expect_describe(stubber, "campaign", CAMPAIGN_ARN, body)
     # WHEN it is ensured (no create or update queued)
     record = ensure.ensure_campaign(personalize, PREFIX, VERSION_ARN, spec)
-    # THEN it is reused
+    # THEN it is reused, and the record says which version it serves
     stubber.assert_no_pending_responses()
-    assert (record.status, record.action) == ("ACTIVE", "reused")
+    assert record == new_record("campaign", CAMPAIGN_ARN, CAMPAIGN, "ACTIVE", "reused", solutionVersionArn=VERSION_ARN)
 
 
 @pytest.mark.parametrize(
@@ -1820,8 +2014,9 @@ def test_ensure_campaign_changed_settings_updates_with_exact_params(
     # WHEN params ask for another version, capacity or configuration
     record = ensure.ensure_campaign(personalize, PREFIX, version, spec)
     # THEN the campaign is updated in place and the update (not the old ACTIVE) is polled
-    assert (record.status, record.action) == ("CREATE PENDING", "updated")
-    assert record.details == {"solutionVersionArn": version}
+    assert record == new_record(
+        "campaign", CAMPAIGN_ARN, CAMPAIGN, "CREATE PENDING", "updated", solutionVersionArn=version
+    )
 
 
 def test_ensure_campaign_create_race_adopts_the_winner(personalize: Any, stubber: Stubber) -> None:
@@ -1934,6 +2129,18 @@ def test_ensure_campaign_other_update_in_progress_defers_ours(personalize: Any, 
     )
 
 
+def test_ensure_campaign_settings_of_finished_update_are_compared(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN a campaign whose last update set capacity 5 and a configuration; the top level still shows the old
+    config = {"enableMetadataWithRecommendations": True}
+    update = {"solutionVersionArn": VERSION_ARN, "minProvisionedTPS": 5, "campaignConfig": config, "status": "ACTIVE"}
+    expect_describe(stubber, "campaign", CAMPAIGN_ARN, campaign_body(latestCampaignUpdate=update))
+    # WHEN params ask for exactly what the update set (no update queued)
+    spec = {**CAMPAIGN_SPEC, "minProvisionedTPS": 5, "campaignConfig": config}
+    record = ensure.ensure_campaign(personalize, PREFIX, VERSION_ARN, spec)
+    # THEN the campaign is reused: what it serves is the update's settings
+    assert record == new_record("campaign", CAMPAIGN_ARN, CAMPAIGN, "ACTIVE", "reused", solutionVersionArn=VERSION_ARN)
+
+
 def test_ensure_campaign_update_to_our_version_in_progress_is_awaited(personalize: Any, stubber: Stubber) -> None:
     # GIVEN an update to exactly our settings is already in progress (an earlier run started it)
     update = {"solutionVersionArn": NEW_VERSION_ARN, "minProvisionedTPS": 1, "status": "CREATE IN_PROGRESS"}
@@ -2035,8 +2242,12 @@ def test_ensure_campaign_being_deleted_is_a_conflict(personalize: Any, stubber: 
     expect_describe(stubber, "campaign", CAMPAIGN_ARN, campaign_body("DELETE PENDING"))
     # WHEN it is ensured (no update queued)
     # THEN the run stops instead of updating a campaign on its way out
-    with pytest.raises(ResourceConflict, match="being deleted"):
+    with pytest.raises(ResourceConflict) as raised:
         ensure.ensure_campaign(personalize, PREFIX, NEW_VERSION_ARN, dict(CAMPAIGN_SPEC))
+    assert str(raised.value) == (
+        f"campaign '{CAMPAIGN}' is being deleted (DELETE PENDING); wait until it is gone, then upload the "
+        "parameters again"
+    )
 
 
 # ----------------------------------------------------------------------------- check
@@ -2135,8 +2346,28 @@ def test_check_failed_without_reason_says_so(personalize: Any, stubber: Stubber)
     expect_describe(stubber, "datasetImportJob", job_arn(JOB_BASE), job_body(status="CREATE FAILED"))
     # WHEN it is polled
     # THEN the message says no reason was given rather than "None"
-    with pytest.raises(ResourceFailed, match="no reason given by Personalize"):
+    with pytest.raises(ResourceFailed) as raised:
         ensure.check(personalize, polling_record("datasetImportJob", job_arn(JOB_BASE), JOB_BASE))
+    assert str(raised.value) == f"dataset import job '{JOB_BASE}' is CREATE FAILED: no reason given by Personalize"
+
+
+def test_check_odd_cased_active_status_is_reported_as_active(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN a resource whose status is ACTIVE spelt in another case (phase_of accepts it)
+    arn, name, body = body_for("solution", "Active")
+    expect_describe(stubber, "solution", arn, body)
+    # WHEN it is polled
+    polled = ensure.check(personalize, polling_record("solution", arn, name))
+    # THEN the record says exactly ACTIVE, the string the state machine's Choice compares
+    assert polled.status == "ACTIVE"
+
+
+def test_ensure_odd_cased_active_status_is_recorded_as_active(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN an existing dataset group whose status is ACTIVE spelt in another case
+    expect_describe(stubber, "datasetGroup", GROUP_ARN, group_body("active"))
+    # WHEN it is ensured
+    record = ensure.ensure_dataset_group(personalize, PREFIX, {"name": GROUP})
+    # THEN the record says exactly ACTIVE
+    assert record == new_record("datasetGroup", GROUP_ARN, GROUP, "ACTIVE", "reused")
 
 
 @pytest.mark.parametrize("status", ["DELETE PENDING", "DELETE IN_PROGRESS"])
@@ -2159,10 +2390,13 @@ def test_check_deadline_passed_raises_timeout_naming_resource(personalize: Any, 
     # WHEN this poll reaches the deadline
     with pytest.raises(ResourceTimeout) as raised:
         ensure.check(personalize, record)
-    # THEN the timeout names the resource, its status and the deadline
-    message = str(raised.value)
-    assert f"'{name}' is still CREATE IN_PROGRESS" in message
-    assert f"deadline {policy.deadline_seconds // 60} minutes" in message
+    # THEN the timeout names the resource, its status, the time waited and the deadline, in whole minutes
+    minutes = policy.deadline_seconds // 60
+    assert str(raised.value) == (
+        f"{KIND_LABELS[kind]} '{name}' is still CREATE IN_PROGRESS after {minutes} minutes (deadline {minutes} "
+        "minutes). It may still finish: upload the parameters again later and the pipeline will pick it up where "
+        "it is."
+    )
 
 
 def test_check_just_before_deadline_keeps_waiting(personalize: Any, stubber: Stubber) -> None:

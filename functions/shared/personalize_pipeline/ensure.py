@@ -158,7 +158,7 @@ def ensure_dataset_group(client: Any, arn_prefix: str, spec: dict[str, Any]) -> 
         raise _conflict(
             "datasetGroup", name, differences, "Choose another dataset group name, or delete the existing one."
         )
-    return _record("datasetGroup", resource.get("datasetGroupArn", arn), name, resource, action)
+    return _record("datasetGroup", arn, name, resource, action)
 
 
 # ----------------------------------------------------------------------------- schema and dataset
@@ -179,7 +179,7 @@ def ensure_schema(client: Any, arn_prefix: str, spec: dict[str, Any]) -> tuple[s
             differences,
             "Schemas cannot change: remove schemaName so the pipeline derives a fresh name, or choose a new one.",
         )
-    return existing.get("schemaArn", arn), action
+    return arn, action
 
 
 def _schema_differences(existing: dict[str, Any], wanted: dict[str, Any]) -> list[str]:
@@ -275,7 +275,7 @@ def ensure_import(client: Any, arn_prefix: str, dataset_arn: str, role_arn: str,
         action = "reused" if phase_of(latest["status"]) is Phase.ACTIVE else "resumed"
         resource = describe(client, "datasetImportJob", latest["datasetImportJobArn"]) or latest
         return _record("datasetImportJob", latest["datasetImportJobArn"], latest["jobName"], resource, action)
-    failures: list[dict[str, Any]] = []
+    failures = 0
     for attempt in range(1, MAX_NAMES + 1):
         name = _attempt_name(base, attempt)
         arn = f"{arn_prefix}:dataset-import-job/{name}"
@@ -287,14 +287,14 @@ def ensure_import(client: Any, arn_prefix: str, dataset_arn: str, role_arn: str,
                 lambda arn=arn: describe(client, "datasetImportJob", arn),
             )
             ours = existing.get("datasetArn") == dataset_arn
-            if ours and phase_of(existing.get("status", "")) is not Phase.FAILED:  # created, or a race adopted
+            if ours and phase_of(existing["status"]) is not Phase.FAILED:  # created, or a race adopted
                 if action == "reused" and phase_of(existing["status"]) is not Phase.ACTIVE:
                     action = "resumed"
                 return _record("datasetImportJob", arn, name, existing, action)
         # Job names are account-wide and jobs cannot be deleted: this name is spent, take the next one.
-        if existing.get("datasetArn") == dataset_arn and phase_of(existing.get("status", "")) is Phase.FAILED:
-            failures.append(existing)
-            if len(failures) >= MAX_ATTEMPTS:
+        if existing.get("datasetArn") == dataset_arn and phase_of(existing["status"]) is Phase.FAILED:
+            failures += 1
+            if failures >= MAX_ATTEMPTS:
                 raise ResourceFailed(
                     f"importing the same {spec['datasetType']} files failed {MAX_ATTEMPTS} times; last reason: "
                     f"{existing.get('failureReason') or 'none given'}"
@@ -312,10 +312,10 @@ def ensure_solution(client: Any, arn_prefix: str, dataset_group_arn: str, spec: 
     request = {**spec, "datasetGroupArn": dataset_group_arn}
     resource, action = _find_or_create(client, "solution", arn, lambda: client.create_solution(**request))
     if action == "reused":  # ours from an earlier run, or a concurrent run's: either way it must match
-        wanted = {k: v for k, v in spec.items() if k not in ("name", "tags")}
+        # The name matches (the solution was found by it). With AutoML, params have no recipeArn, so the recipe
+        # Personalize chose is not compared.
+        wanted = {k: v for k, v in spec.items() if k != "tags"}
         wanted["datasetGroupArn"] = dataset_group_arn
-        if wanted.get("performAutoML"):
-            wanted.pop("recipeArn", None)  # AutoML picks the recipe; Personalize reports the one it chose
         differences = _differences(wanted, resource)
         if differences:
             raise _conflict(
@@ -343,11 +343,11 @@ def ensure_solution_version(client: Any, solution_arn: str, spec: dict[str, Any]
         summaries.sort(key=lambda v: v["creationDateTime"], reverse=True)
         attempts: dict[int, dict[str, Any]] = {}
         for summary in summaries:
-            version = describe(client, "solutionVersion", summary["solutionVersionArn"]) or {}
-            attempt = _attempt_of(base, version.get("name", ""))
-            if attempt is None:
+            version = describe(client, "solutionVersion", summary["solutionVersionArn"])
+            attempt = _attempt_of(base, version["name"]) if version else None
+            if attempt is None:  # deleted since it was listed, or trained on other content
                 continue
-            if phase_of(version.get("status", "")) is not Phase.FAILED:
+            if phase_of(version["status"]) is not Phase.FAILED:
                 action = "reused" if phase_of(version["status"]) is Phase.ACTIVE else "resumed"
                 arn = version["solutionVersionArn"]
                 return _record("solutionVersion", arn, version["name"], version, action, solutionArn=solution_arn)
