@@ -450,7 +450,7 @@ class _Validation:
         columns = [c[1:-1] if c in quoted else c for c in columns]
         empty = [str(i + 1) for i, c in enumerate(columns) if not c]
         if empty:
-            parts.append(f"empty column name at position {', '.join(empty)}")
+            parts.append(_plural("empty column name at position", empty))
         counts = {c: columns.count(c) for c in columns if c}
         duplicates = [c for c, n in counts.items() if n > 1]
         if duplicates:
