@@ -786,6 +786,40 @@ BAD_PARAMS = [
             "default)"
         ],
     ),
+    (
+        "unknown-odd-top-level-key",
+        _set("my section", {}),
+        ['["my section"]: unknown key (allowed: datasetGroup, datasets, solution, solutionVersion, campaign)'],
+    ),
+    (
+        "incremental-update-other-recipe",
+        _all(_recipe("aws-user-personalization-v2"), _set("solution.performIncrementalUpdate", True)),
+        ["solution.performIncrementalUpdate: only supported with the aws-semantic-similarity recipe"],
+    ),
+    (
+        "recipe-needs-actions",
+        _recipe("aws-next-best-action"),
+        [
+            "solution.recipeArn: recipe aws-next-best-action needs an Actions dataset, which this pipeline does not "
+            "support yet"
+        ],
+    ),
+    (
+        "event-value-threshold-without-field",
+        _set("solution.solutionConfig", {"eventValueThreshold": "0.5"}),
+        ["solution.solutionConfig.eventValueThreshold: needs an EVENT_VALUE field in the Interactions schema"],
+    ),
+    (
+        "schedule-range-31",
+        _all(
+            _set("solution.performAutoTraining", True),
+            _set("solution.solutionConfig", {"autoTrainingConfig": {"schedulingExpression": "rate(31 days)"}}),
+        ),
+        [
+            'solution.solutionConfig.autoTrainingConfig.schedulingExpression: "rate(31 days)" is out of range; use 1 '
+            "to 30 days"
+        ],
+    ),
     # solutionVersion
     (
         "training-mode-enum",
@@ -869,9 +903,10 @@ def test_build_plan_bad_params_reports_exactly_its_problems(seed_params, seed_da
 
 def test_bad_params_cases_are_distinct():
     # GIVEN the table of bad params WHEN its ids and expectations are counted THEN there are >= 30 distinct ones,
-    # each expecting at least one problem (UPDATE training with AutoML and with another recipe share their message)
+    # each expecting at least one problem (AutoML and another recipe share the messages of UPDATE training and
+    # of incremental updates)
     assert len({c[0] for c in BAD_PARAMS}) == len(BAD_PARAMS) >= 30
-    assert len({tuple(c[2]) for c in BAD_PARAMS}) == len(BAD_PARAMS) - 1
+    assert len({tuple(c[2]) for c in BAD_PARAMS}) == len(BAD_PARAMS) - 2
     assert all(c[2] for c in BAD_PARAMS + BAD_DATA)
 
 
@@ -921,6 +956,17 @@ def test_build_plan_interactions_and_items_without_users_plans_both(seed_params,
         ("ITEMS", "Items", "ItemsDataset"),
     ]
     assert plan["datasets"][1]["datasetImportJob"]["dataSource"] == {"dataLocation": f"s3://{BUCKET}/Items/"}
+
+
+def test_build_plan_items_checked_after_undeclared_users(seed_params, seed_data):
+    # GIVEN Interactions and Items declared, no Users, and an Items header that does not match its schema
+    del seed_params["datasets"]["Users"]
+    seed_params["datasets"]["Items"] = {"name": "ItemsDataset", "schema": ITEMS_SCHEMA}
+    seed_data.folders["Users"] = []
+    seed_data.folders["Items"] = [_csv("Items/items.csv", "ITEM_ID,GENRES")]
+    # WHEN validated
+    # THEN the Items data is still checked (the data loop skips Users, it does not stop there)
+    assert problems_of(seed_params, seed_data) == [f"s3://{BUCKET}/Items/items.csv line 1: missing column PRICE"]
 
 
 def test_build_plan_seed_example_derived_names_are_pinned(seed_params, seed_data):
@@ -1053,6 +1099,15 @@ VALID_SETUPS = [
         {"trainingMode": "UPDATE"},
     ),
     (
+        "incremental-update-account-recipe-arn",
+        [],
+        {
+            "recipeArn": "arn:aws:personalize:us-east-1:123456789012:recipe/custom-similarity",
+            "performIncrementalUpdate": True,
+        },
+        None,
+    ),
+    (
         "incremental-update",
         [_with_items],
         {"recipeArn": "arn:aws:personalize:::recipe/aws-semantic-similarity", "performIncrementalUpdate": True},
@@ -1110,6 +1165,14 @@ def _lowercase_folder(listing: DataListing) -> None:
 
 
 BAD_DATA = [
+    (
+        "undeclared-folder-two-files",
+        _data_case(Items=[_csv("Items/a.csv", "ITEM_ID,PRICE"), _csv("Items/b.csv", "ITEM_ID,PRICE")]),
+        [
+            "s3://input-bucket/Items/: holds 2 CSV files but params.json declares no Items dataset; add datasets.Items "
+            "or delete the files (they would be silently ignored)"
+        ],
+    ),
     (
         "header-single-unknown-column",
         _data_case(Users=[_csv("Users/u.csv", "EXTRA")]),
@@ -1232,6 +1295,36 @@ def test_build_plan_wrong_case_folder_hints_at_the_rename(seed_params, seed_data
     ]
 
 
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        pytest.param(
+            [{"name": "USER_ID", "type": "string"}, {"name": "AGE", "type": "int"}],
+            [f's3://{BUCKET}/Users/users.csv line 1: columns must be separated by commas, got "USER_ID;AGE"'],
+            id="two-fields",
+        ),
+        pytest.param(
+            [{"name": "USER_ID", "type": "string"}],
+            [
+                "datasets.Users.schema.fields: a Users schema needs at least 1 metadata field besides USER_ID (a "
+                "categorical string or a number)",
+                f"s3://{BUCKET}/Users/users.csv line 1: missing column USER_ID; unknown column USER_ID;AGE",
+            ],
+            id="one-field",
+        ),
+    ],
+)
+def test_build_plan_semicolon_header_is_a_separator_problem_only_when_several_fields(
+    seed_params, seed_data, fields, expected
+):
+    # GIVEN a Users schema of two fields (or one), and a header written with semicolons
+    seed_params["datasets"]["Users"]["schema"]["fields"] = fields
+    seed_data.folders["Users"] = [_csv("Users/users.csv", "USER_ID;AGE", '"u1"')]
+    # WHEN validated
+    # THEN a one-column header is read as the wrong separator only when the schema expects several columns
+    assert problems_of(seed_params, seed_data) == expected
+
+
 def test_build_plan_header_in_other_order_with_spaces_passes(seed_params, seed_data):
     # GIVEN a header listing the schema's columns in another order, with spaces and CRLF-stripped
     seed_data.folders["Users"] = [_csv("Users/users.csv", " AGE , USER_ID,GENDER")]
@@ -1319,6 +1412,42 @@ def test_build_plan_unusable_body_reports_one_problem(seed_data, body, expected)
     problems = problems_of(body, seed_data)
     # THEN one problem names the object and the reason
     assert problems == [f"s3://{BUCKET}/{KEY}: {expected}"]
+
+
+def test_build_plan_text_with_bom_is_accepted(seed_data):
+    # GIVEN the seed example as text that still starts with a BOM (decoded by a caller without utf-8-sig)
+    # WHEN validated THEN it passes
+    assert plan_of("\ufeff" + SEED_README_EXAMPLE, seed_data)["datasetGroup"]["name"] == "DatasetGroup"
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        pytest.param(
+            SEED_README_EXAMPLE.replace('"name":"InteractionsDataset",', '"name":"A", "name":"InteractionsDataset",'),
+            "datasets.Interactions.name: duplicate key; JSON keeps only the last one, remove the others",
+            id="nested",
+        ),
+        pytest.param(
+            SEED_README_EXAMPLE.replace('"name": "USER_ID",', '"name": "USER_ID", "name": "USER_ID",', 1),
+            "datasets.Interactions.schema.fields[0].name: duplicate key; JSON keeps only the last one, remove the "
+            "others",
+            id="in-a-list",
+        ),
+        pytest.param(
+            SEED_README_EXAMPLE.replace("{", '{"my key": 1, "my key": 2,', 1),
+            '["my key"]: duplicate key; JSON keeps only the last one, remove the others',
+            id="odd-top-level-key",
+        ),
+    ],
+)
+def test_build_plan_duplicate_key_anywhere_is_reported_at_its_path(seed_data, body, expected):
+    # GIVEN a JSON text with a key written twice at some depth
+    # WHEN validated
+    problems = problems_of(body, seed_data)
+    # THEN the duplicate is named by its full path (an odd top-level key is also unknown)
+    assert expected in problems
+    assert len(problems) == (2 if "my key" in body else 1)
 
 
 def test_build_plan_utf8_bom_is_accepted(seed_data):
