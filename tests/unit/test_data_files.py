@@ -6,6 +6,8 @@ import json
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
+from botocore.stub import Stubber
 from moto import mock_aws
 
 from personalize_pipeline.data_files import (
@@ -15,6 +17,7 @@ from personalize_pipeline.data_files import (
     folder_fingerprint,
     list_data,
     parse_header,
+    read_header,
 )
 from personalize_pipeline.errors import InvalidParameters
 from personalize_pipeline.params import build_plan
@@ -122,6 +125,47 @@ def test_list_data_single_line_file_without_newline_is_its_header(s3):
     put(s3, "Users/users.csv", "USER_ID,AGE")
     # WHEN listed THEN the whole content is the header
     assert list_data(s3, BUCKET).csv_objects("Users")[0].header == "USER_ID,AGE"
+
+
+@pytest.mark.parametrize(
+    ("body", "header"),
+    [
+        pytest.param("USER_ID,AGE \r\nu1,3\r\n", "USER_ID,AGE ", id="only-the-carriage-return-is-cut"),
+        pytest.param("USER_ID,INDEX\r\nu1,3\r\n", "USER_ID,INDEX", id="name-ending-in-x"),
+        pytest.param("\nUSER_ID,AGE\n", "", id="empty-first-line"),
+    ],
+)
+def test_list_data_header_is_the_first_line_exactly(s3, body, header):
+    # GIVEN a CSV whose first line has trailing characters, or is empty
+    put(s3, "Users/users.csv", body)
+    # WHEN listed THEN the header is the first line without its line ending, nothing more removed
+    (obj,) = list_data(s3, BUCKET).csv_objects("Users")
+    assert (obj.header, obj.header_error) == (header, None)
+
+
+@pytest.mark.parametrize(
+    ("code", "status"), [("PreconditionFailed", 412), ("412", 412)], ids=["s3-code", "bare-status-code"]
+)
+def test_read_header_precondition_failure_is_recorded(code, status):
+    # GIVEN S3 answers the ranged GET with a failed If-Match, spelt as the code or as the bare status
+    client = boto3.client("s3", region_name="us-east-1")
+    with Stubber(client) as stubber:
+        stubber.add_client_error("get_object", service_error_code=code, http_status_code=status)
+        # WHEN the header is read
+        result = read_header(client, BUCKET, "Users/u.csv", etag='"e1"', size=10)
+    # THEN the change is recorded, not raised
+    assert result == (None, "the object changed while it was being checked; upload params.json again")
+
+
+def test_read_header_other_error_propagates():
+    # GIVEN S3 refuses the GET for another reason
+    client = boto3.client("s3", region_name="us-east-1")
+    with Stubber(client) as stubber:
+        stubber.add_client_error("get_object", service_error_code="AccessDenied", http_status_code=403)
+        # WHEN the header is read THEN the error reaches the caller (the step fails with it)
+        with pytest.raises(ClientError) as raised:
+            read_header(client, BUCKET, "Users/u.csv", etag='"e1"', size=10)
+    assert raised.value.response["Error"]["Code"] == "AccessDenied"
 
 
 def test_list_data_object_replaced_between_list_and_read_is_reported(s3):
