@@ -21,6 +21,7 @@ import json
 import os
 import re
 import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -63,6 +64,10 @@ def stage() -> None:
 def run_mutmut(max_children: int, patterns: list[str]) -> tuple[float, float]:
     """Run ``mutmut run`` in the staging directory; return (wall seconds, CPU seconds of mutmut and its tests)."""
     mutmut = Path(sys.executable).with_name("mutmut")
+    if not patterns:
+        # A full run starts clean: mutmut keeps earlier verdicts of unchanged functions even when the tests
+        # changed, which would report stale survivors.
+        shutil.rmtree(STAGE / "mutants", ignore_errors=True)
     started = time.monotonic()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(
