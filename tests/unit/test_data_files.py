@@ -133,6 +133,7 @@ def test_list_data_single_line_file_without_newline_is_its_header(s3):
         pytest.param("USER_ID,AGE \r\nu1,3\r\n", "USER_ID,AGE ", id="only-the-carriage-return-is-cut"),
         pytest.param("USER_ID,INDEX\r\nu1,3\r\n", "USER_ID,INDEX", id="name-ending-in-x"),
         pytest.param("\nUSER_ID,AGE\n", "", id="empty-first-line"),
+        pytest.param("\nUSER_ID,AGE\n" + "u1,3\n" * 20000, "", id="empty-first-line-of-a-big-file"),
     ],
 )
 def test_list_data_header_is_the_first_line_exactly(s3, body, header):
