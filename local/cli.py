@@ -1,6 +1,6 @@
 """The local cloud's command line: ``python -m local run`` (the contract is in design.md §8).
 
-    python -m local run [--params FILE]... [--data DIR] [--timeline instant|realistic] [--fail STEP]... [--json]
+    python -m local run [--params FILE]... [--data DIR] [--timeline instant|realistic|typical] [--fail STEP]... [--json]
 
 Exit codes: 0 when the last run SUCCEEDED, 1 when it did not, 2 on usage or setup errors (one line on
 stderr). With ``--json`` the last stdout line is one JSON object with every run and the emulator's

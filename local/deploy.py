@@ -245,6 +245,7 @@ def deploy_stack(
         )
 
     _apply_bucket_properties(template, physical_ids, region)
+    _attach_managed_policies(template, physical_ids, account=stack_id.split(":")[4])
     function_code = _function_code(template, physical_ids, template_path.parent)
     runtime = active_runtime()
     for name, code in function_code.items():
@@ -391,6 +392,36 @@ def _apply_bucket_properties(template: dict[str, Any], physical_ids: Mapping[str
             s3.put_bucket_notification_configuration(
                 Bucket=bucket, NotificationConfiguration={**current, "EventBridgeConfiguration": {}}
             )
+
+
+def _attach_managed_policies(template: dict[str, Any], physical_ids: Mapping[str, str], account: str) -> None:
+    """Attach each role's ``ManagedPolicyArns``, which moto's CloudFormation ignores.
+
+    The AWS managed ones (``AWSLambdaBasicExecutionRole``, ``AWSXRayDaemonWriteAccess``) come from the
+    copies bundled with moto, so ``local.iam`` evaluates the role with every policy it has on AWS.
+    """
+    from moto.iam.aws_managed_policies import aws_managed_policies_data
+    from moto.iam.models import AWSManagedPolicy, iam_backends
+
+    bundled = json.loads(aws_managed_policies_data)
+    backend = iam_backends[account]["aws"]
+    for logical_id, resource in template["Resources"].items():
+        arns = resource.get("Properties", {}).get("ManagedPolicyArns", [])
+        if resource["Type"] != "AWS::IAM::Role" or not arns:
+            continue
+        role_name = physical_ids[logical_id]
+        for value in arns:
+            text = value.get("Fn::Sub") if isinstance(value, dict) else value
+            if not isinstance(text, str) or ":iam::aws:policy/" not in text:
+                raise DeployError(f"{logical_id}: managed policy {value!r} is not an AWS managed policy ARN")
+            arn = text.replace("${AWS::Partition}", "aws")
+            name = arn.rsplit("/", 1)[-1]
+            if name not in bundled:
+                raise DeployError(f"{logical_id}: AWS managed policy {name} is not among moto's bundled policies")
+            if arn not in backend.managed_policies:
+                policy = AWSManagedPolicy.from_data(name, account, "us-east-1", bundled[name])
+                backend.managed_policies[policy.arn] = policy
+            backend.attach_role_policy(arn, role_name)
 
 
 def _eventbridge_enabled(resource: Mapping[str, Any]) -> bool:

@@ -16,6 +16,8 @@ Differences from AWS, by design:
   container; the other modules of its code and layer directories are swapped in and out of
   ``sys.modules``, so each function has its own copy (as each has its own containers on AWS) and two
   functions may both have e.g. a ``helpers.py``; site-packages are shared by all;
+- the handler's AWS calls are authorized against the function's role by ``local.iam`` (as on AWS, where
+  the runtime holds that role's credentials);
 - ``AWS_SAM_LOCAL=true`` is set, as ``sam local`` does, so Powertools turns X-Ray tracing off;
 - each invocation takes ``duration_s`` simulated seconds (on the calling thread's lane), no real time.
 """
@@ -41,6 +43,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Protocol
 
+from local import iam
 from local.clock import SimClock
 
 
@@ -49,6 +52,7 @@ class DeployedFunction(Protocol):
 
     function_name: str
     function_arn: str
+    role: str
     handler: str | None
     environment_vars: dict[str, Any]
     memory_size: int
@@ -170,7 +174,13 @@ class LambdaRuntime:
         stamp = datetime.datetime.fromtimestamp(started, datetime.UTC).strftime("%Y/%m/%d")
         log_stream = f"{stamp}/[$LATEST]{request_id.replace('-', '')}"
         context = LambdaContext(fn, request_id, log_stream, started + float(fn.timeout), self.clock)
-        with self._lock, self._environment(fn, code, log_stream), self._code_on_path(fn.function_name, code):
+        caller = iam.Caller.for_role(fn.role, fn.function_name)  # every AWS call of the handler runs as its role
+        with (
+            self._lock,
+            self._environment(fn, code, log_stream),
+            self._code_on_path(fn.function_name, code),
+            iam.acting_as(caller),
+        ):
             handler = self._handler(fn, code, request_id)
             try:
                 result = handler(event, context)

@@ -32,6 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from local import iam
 from local.clock import SimClock
 from local.lambda_runtime import LambdaRuntime, ThreadEnviron
 
@@ -71,7 +72,8 @@ PATCH_POINTS: tuple[PatchPoint, ...] = (
         "moto.events.models",
         "Rule.send_to_targets",
         "moto has no Step Functions rule target (NotImplementedError, swallowed on the S3 path, and the "
-        "targets after it are skipped): start the execution on the executing backend",
+        "targets after it are skipped): start the execution on the executing backend, if the target's "
+        "role allows states:StartExecution (local.iam)",
     ),
     # -- c. CloudFormation state machines --------------------------------------------------------------
     PatchPoint(
@@ -156,7 +158,8 @@ PATCH_POINTS: tuple[PatchPoint, ...] = (
     PatchPoint(
         f"{_SFN}.backend.execution_worker",
         "ExecutionWorker.start",
-        "an execution runs on its own thread that nobody joins: its time must not flow back to the caller",
+        "an execution runs on its own thread that nobody joins: its time must not flow back to the caller; "
+        "and its calls (Lambda invoke, SNS publish) are made as the state machine's role (local.iam)",
     ),
     # -- e. timestamps ---------------------------------------------------------------------------------
     PatchPoint(
@@ -201,7 +204,18 @@ PATCH_POINTS: tuple[PatchPoint, ...] = (
         "FakeBucket.get_permission",
         "moto evaluates bucket policies without the request context and answers DENIED for any statement "
         "whose Condition it cannot verify, whatever its Effect: the standard TLS-only statement (Deny if "
-        "aws:SecureTransport is false) then denies every request. Conditional statements are skipped",
+        "aws:SecureTransport is false) then denies every request. Evaluate the statements that apply to "
+        "everyone (Principal *) with local.iam, conditions included, for an SDK request (HTTPS): only their "
+        "Deny counts here; who may do what is decided by local.iam for each caller",
+    ),
+    # -- g. IAM --------------------------------------------------------------------------------------
+    PatchPoint(
+        "moto.core.botocore_stubber",
+        "BotocoreStubber.process_request",
+        "moto's dispatch of every mocked request: it runs as the AWS service itself (no caller, so the "
+        "service's own calls are not checked against the caller's role), and refuses a request from a "
+        "thread with a caller that local.iam's botocore hook did not authorize (a client built before "
+        "the hooks were registered would otherwise bypass IAM)",
     ),
     PatchPoint(
         "moto.awslambda.models",
@@ -254,6 +268,7 @@ def install_patches(clock: SimClock, *, seed: int = 0, lambda_duration_s: float 
                 setattr(owner, name, replacement)
         runtime = LambdaRuntime(clock, duration_s=lambda_duration_s, seed=seed)
         _ACTIVE = _Active(clock, runtime, seed, random.Random(f"execution-names:{seed}"))
+        iam.install()
         return runtime
 
 
@@ -269,6 +284,7 @@ def uninstall_patches() -> None:
                 setattr(owner, name, original)
         _ORIGINALS.clear()
         _ACTIVE = None
+        iam.uninstall()
 
 
 def is_installed() -> bool:
@@ -338,6 +354,7 @@ def _make_send_to_targets(moto_send: Callable[..., None]) -> Callable[..., None]
             else:
                 execution_input = json.dumps(_as_delivered(original_event))
             try:
+                _authorize_target(target, arn.region)
                 get_backend(arn.account, arn.region).start_execution(
                     target["Arn"], name=_active().next_execution_name(), execution_input=execution_input
                 )
@@ -349,6 +366,15 @@ def _make_send_to_targets(moto_send: Callable[..., None]) -> Callable[..., None]
             moto_send(others, original_event, transform_input)
 
     return send_to_targets
+
+
+def _authorize_target(target: dict[str, Any], region: str) -> None:
+    """EventBridge starts a state machine with the target's role: it must allow states:StartExecution."""
+    if not target.get("RoleArn"):
+        raise iam.UnresolvedRequest(f"EventBridge target {target['Arn']} has no RoleArn to start it with")
+    caller = iam.Caller.for_role(target["RoleArn"], "events")
+    context = iam.request_context(caller, region, secure=True)
+    iam.authorize(caller, [iam.Check("states:StartExecution", target["Arn"])], context)
 
 
 def _as_delivered(event: dict[str, Any]) -> dict[str, Any]:
@@ -406,17 +432,48 @@ def _make_resource_class_from_type(moto_lookup: Callable[[str], Any]) -> Callabl
 
 
 def _bucket_permission(self: Any, action: str, resource: str) -> Any:
-    """Replaces ``FakeBucket.get_permission(action, resource)``: moto's check, minus conditional statements."""
-    from moto.iam.access_control import IAMPolicy, PermissionResult
+    """Replaces ``FakeBucket.get_permission(action, resource)``: the Deny of statements for everyone."""
+    from moto.iam.access_control import PermissionResult
+
+    from local.iam.policies import statement_effect, statements_of
 
     if self.policy is None:
         return PermissionResult.NEUTRAL
-    document = json.loads(self.policy)
-    statements = document.get("Statement", [])
-    statements = [s for s in (statements if isinstance(statements, list) else [statements]) if "Condition" not in s]
-    if not statements:
-        return PermissionResult.NEUTRAL
-    return IAMPolicy(json.dumps({**document, "Statement": statements})).is_action_permitted(action, resource)
+    context = {"aws:SecureTransport": "true"}  # moto serves SDK requests, all HTTPS
+    for statement in statements_of(self.policy.decode() if isinstance(self.policy, bytes) else self.policy):
+        if statement.get("Principal") in ("*", {"AWS": "*"}):
+            if statement_effect(statement, action, resource, context) == "Deny":
+                return PermissionResult.DENIED
+    return PermissionResult.NEUTRAL
+
+
+def _make_process_request(process_request: Callable[..., Any]) -> Callable[..., Any]:
+    def process_request_as_service(self: Any, request: Any) -> Any:
+        """Replaces ``BotocoreStubber.process_request(request)``."""
+        caller = iam.current_caller()
+        marker = request.headers.get(iam.CHECKED_HEADER)
+        if caller is not None and (marker.decode() if isinstance(marker, bytes) else marker) != "checked":
+            raise RuntimeError(
+                f"{request.method} {request.url} from {caller.arn} bypassed the local IAM check: its client was "
+                "built before local.iam.install() registered the botocore hooks"
+            )
+        with iam.acting_as(None):
+            return process_request(self, request)
+
+    return process_request_as_service
+
+
+def _make_execution_start(moto_start: Callable[..., Any]) -> Callable[..., Any]:
+    detached = _in_scope(SimClock.detached)(moto_start)
+
+    def start(self: Any) -> Any:
+        """Replaces ``ExecutionWorker.start()``: the execution thread acts as the state machine's role."""
+        details = self._evaluation_details.execution_details
+        caller = iam.Caller.for_role(details.role_arn, details.name) if details.role_arn else None
+        with iam.acting_as(caller):
+            return detached(self)
+
+    return start
 
 
 class _CfnResource:
@@ -614,16 +671,19 @@ def _jitter_eval_body(self: Any, env: Any) -> None:
 def _make_thread_start(thread_start: Callable[[threading.Thread], None]) -> Callable[[threading.Thread], None]:
     def start(self: threading.Thread) -> None:
         """Replaces ``Thread.start()``: the new thread runs on a lane forked from its starter's, and sees
-        the environment its starter sees (a handler's thread pool sees the handler's)."""
+        the environment and acts as the IAM caller its starter does (a handler's thread pool sees the
+        handler's)."""
         active, environ = _ACTIVE, os.environ
         if active is not None:
             clock, lane, run = active.clock, active.clock.fork(), self.run
             env = environ.current if isinstance(environ, ThreadEnviron) else None
+            caller = iam.current_caller()
 
             def run_on_lane() -> None:
                 clock.adopt(lane)
                 if env is not None and isinstance(environ, ThreadEnviron):
                     environ.adopt(env)
+                iam.adopt(caller)
                 run()
 
             self.run = run_on_lane  # type: ignore[method-assign]
@@ -687,7 +747,8 @@ _FACTORIES: dict[str, Callable[[Any], Any]] = {
     "IterationWorker._eval_job": _make_eval_job,
     "BranchesDecl._eval_body": _in_scope(SimClock.joining),
     "BranchWorkerPool.on_terminated": _make_on_terminated,
-    "ExecutionWorker.start": _in_scope(SimClock.detached),
+    "ExecutionWorker.start": _make_execution_start,
+    "BotocoreStubber.process_request": _make_process_request,
     "datetime": lambda _: _SimDatetimeModule(),
     "unix_time": lambda _: lambda *_: _active().clock.now(),
     "resource_class_from_type": _make_resource_class_from_type,

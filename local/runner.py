@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "template.yaml"
 DATA_FOLDERS = ("Interactions", "Users", "Items")
 FAIL_STEPS = ("dataset-group", "dataset", "import", "solution", "solution-version", "campaign")
-TIMELINES = {"instant": Timeline.instant, "realistic": Timeline.realistic}
+TIMELINES = {"instant": Timeline.instant, "realistic": Timeline.realistic, "typical": Timeline.typical}
 #: Real seconds a single execution may take before the run is declared hung.
 EXECUTION_TIMEOUT_S = 300.0
 
@@ -109,7 +109,7 @@ class LocalPipeline:
         if unknown:
             raise SetupError(f"unknown --fail step {', '.join(unknown)}; choose from {', '.join(FAIL_STEPS)}")
         if timeline not in TIMELINES:
-            raise SetupError(f"unknown timeline {timeline!r}; choose instant or realistic")
+            raise SetupError(f"unknown timeline {timeline!r}; choose {', '.join(TIMELINES)}")
         self.clock = SimClock()
         self.emulator = PersonalizeEmulator(self.clock, TIMELINES[timeline](), fail_steps=set(fail_steps))
         self.parameter_file = parameter_file

@@ -1,14 +1,18 @@
 """Load Parameters: read params.json and the data listing, validate everything, return the plan.
 
 Runs before any Personalize resource exists, so bad input costs nothing: every problem is reported at
-once with its JSON path or S3 key (InvalidParameters), and the failure e-mail lists them all.
+once with its JSON path or S3 key (InvalidParameters), and the failure e-mail lists them all. A valid
+plan is then checked against the datasets that already exist in its dataset group (read-only describes):
+a schema change UpdateDataset would refuse is reported here, not after resources were created.
 """
 
 from personalize_pipeline.clients import client
+from personalize_pipeline.config import settings
 from personalize_pipeline.data_files import list_data
 from personalize_pipeline.errors import InvalidParameters
+from personalize_pipeline.existing import existing_datasets
 from personalize_pipeline.observability import instrumented, logger, metrics
-from personalize_pipeline.params import build_plan
+from personalize_pipeline.params import build_plan, existing_dataset_problems
 
 #: params.json describes a handful of API calls; anything this large is not a parameters file.
 MAX_PARAMS_BYTES = 1024 * 1024
@@ -30,10 +34,17 @@ def lambda_handler(event, context):
     body = obj["Body"].read()
     try:
         plan = build_plan(body, bucket=bucket, key=key, version_id=version_id, data=list_data(s3, bucket))
+        existing = existing_datasets(client("personalize"), settings().arn_prefix, plan)
+        problems = existing_dataset_problems(plan, existing)
+        if problems:
+            raise InvalidParameters(problems)
     except InvalidParameters as error:
         metrics.add_metric(name="parameters_rejected", unit="Count", value=1)
         logger.warning("parameters rejected", extra={"problems": error.problems})
         raise
     metrics.add_metric(name="parameters_accepted", unit="Count", value=1)
     logger.info("parameters valid", extra={"datasets": [d["datasetType"] for d in plan["datasets"]]})
+    for solution in plan["solutions"]:
+        for note in solution["notes"]:
+            logger.warning(note)
     return plan

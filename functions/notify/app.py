@@ -67,6 +67,7 @@ def _success(event: dict) -> dict:
         resources=lines,
         metrics=metrics,
         campaigns=campaigns,
+        notes=[note for solution in event["plan"]["solutions"] for note in solution.get("notes", [])],
     )
     subject, message = success_message(summary)
     return {"subject": subject, "message": message}

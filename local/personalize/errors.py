@@ -49,3 +49,8 @@ class TooManyTagsException(PersonalizeError):
 
 class TooManyTagKeysException(PersonalizeError):
     pass
+
+
+class UnknownOperationException(PersonalizeError):
+    """What the JSON protocol answers for an operation the endpoint does not serve; here, one the emulator
+    does not implement (yet), so a handler calling it fails the way a botocore caller can handle."""

@@ -5,20 +5,18 @@ duration has passed, which keeps describe calls pure functions of the clock. Fai
 failureReason texts (personalize-facts.md §6); where the docs quote none, the text follows the same style
 and names the file, row and column so a user can fix the data.
 
-Access is checked the way the service needs it: the bucket policy must let ``personalize.amazonaws.com``
-``s3:GetObject`` and ``s3:ListBucket`` (the docs require it in addition to the role), and a roleArn, when
-given, must name an existing role that trusts ``personalize.amazonaws.com``. Only the policy features
-such templates use are evaluated (principals, actions and resources with wildcards, and the conditions
-``aws:SourceAccount``, ``aws:SourceArn`` and ``aws:SecureTransport``); unknown conditions are assumed to
-hold for Allow and not to hold for Deny, so the check can only err on the permissive side.
+Access is checked the way the service needs it, by ``local.iam.personalize_may_read``: the bucket policy
+must let ``personalize.amazonaws.com`` ``s3:GetObject`` and ``s3:ListBucket`` (the docs require it in
+addition to the role), and a roleArn, when given, must name a role that trusts ``personalize.amazonaws.com``
+and whose policies allow the same reads. Conditions are evaluated (``aws:SourceAccount``,
+``aws:SourceArn`` = the job, ``aws:SecureTransport`` = true); an operator the local cloud cannot evaluate
+raises rather than guessing.
 """
 
 from __future__ import annotations
 
 import csv
-import fnmatch
 import io
-import json
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -36,6 +34,12 @@ STRING_MAX = 1000
 TEXTUAL_MAX = 20000
 FORMAT_GUIDE = "https://docs.aws.amazon.com/personalize/latest/dg/data-prep-formatting.html"
 INVALID_LOCATION = "Invalid Data location."
+MAX_EVENT_TYPES_PLUS_METADATA = 10
+#: Interactions columns that are neither metadata nor counted with the event types (required ids and the
+#: reserved impression/attribution fields; EVENT_TYPE and EVENT_VALUE do count as the docs list them).
+NON_METADATA_INTERACTION_COLUMNS = frozenset(
+    {"USER_ID", "ITEM_ID", "TIMESTAMP", "IMPRESSION", "RECOMMENDATION_ID", "EVENT_ATTRIBUTION_SOURCE"}
+)
 
 _INT32 = (-(2**31), 2**31 - 1)
 _INT64 = (-(2**63), 2**63 - 1)
@@ -65,6 +69,8 @@ class ImportedData:
 
     columns: tuple[str, ...]
     rows: list[tuple[Any, ...]]
+    #: Bytes of CSV read: the import's duration grows with it.
+    size_bytes: int = 0
 
 
 @dataclass(frozen=True)
@@ -91,122 +97,12 @@ def parse_location(data_location: str) -> Location:
 # --- access -------------------------------------------------------------------------------------------
 
 
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
+def check_access(location: Location, keys: list[str], role_arn: str | None, job_arn: str, dataset_type: str) -> None:
+    """Raise ImportFailed unless Personalize could read ``keys`` at ``location`` (local.iam evaluates the
+    bucket policy for the service principal, and the passed role's trust and identity policies)."""
+    from local.iam import personalize_may_read
 
-
-def _principal_matches(statement: dict[str, Any]) -> bool:
-    principal = statement.get("Principal")
-    if principal == "*":
-        return True
-    if isinstance(principal, dict):
-        if PERSONALIZE_PRINCIPAL in _as_list(principal.get("Service", [])):
-            return True
-        return "*" in _as_list(principal.get("AWS", []))
-    return False
-
-
-def _matches_any(patterns: Any, value: str) -> bool:
-    return any(fnmatch.fnmatchcase(value, p) for p in _as_list(patterns) if isinstance(p, str))
-
-
-_OPERATORS: dict[str, Callable[[str, str], bool]] = {
-    "StringEquals": lambda actual, wanted: actual == wanted,
-    "StringLike": fnmatch.fnmatchcase,
-    "ArnEquals": lambda actual, wanted: actual == wanted,
-    "ArnLike": fnmatch.fnmatchcase,
-    "Bool": lambda actual, wanted: actual.lower() == wanted.lower(),
-}
-
-
-def _condition_holds(condition: dict[str, Any], context: dict[str, str], unknown: bool) -> bool:
-    """Evaluate the supported operators; ``unknown`` is the answer for anything not understood."""
-    for operator, clauses in condition.items():
-        negated = operator.startswith("StringNot") or operator.startswith("ArnNot")
-        base = operator.replace("IfExists", "").replace("Not", "", 1 if negated else 0)
-        test = _OPERATORS.get(base)
-        if test is None or not isinstance(clauses, dict):
-            if not unknown:
-                return False
-            continue
-        for key, wanted in clauses.items():
-            actual = context.get(key.lower()) if isinstance(key, str) else None
-            if actual is None:
-                if operator.endswith("IfExists"):
-                    continue
-                if not unknown:
-                    return False
-                continue
-            result = any(test(actual, str(w)) for w in _as_list(wanted))
-            if result == negated:
-                return False
-    return True
-
-
-def _permits(policy: dict[str, Any], action: str, resource: str, context: dict[str, str]) -> bool:
-    """Whether the policy allows Personalize ``action`` on ``resource``: an Allow applies, no Deny does."""
-    allowed = False
-    for statement in _as_list(policy.get("Statement", [])):
-        if not isinstance(statement, dict) or not _principal_matches(statement):
-            continue
-        if not _matches_any(statement.get("Action", []), action):
-            continue
-        if not _matches_any(statement.get("Resource", []), resource):
-            continue
-        condition = statement.get("Condition", {})
-        if statement.get("Effect") == "Deny" and _condition_holds(condition, context, unknown=False):
-            return False
-        if statement.get("Effect") == "Allow" and _condition_holds(condition, context, unknown=True):
-            allowed = True
-    return allowed
-
-
-def bucket_policy_allows(
-    policy: dict[str, Any], bucket: str, context: dict[str, str], keys: Iterable[str] = ("data.csv",)
-) -> bool:
-    """Whether the policy lets Personalize list the bucket and get each of ``keys``."""
-    if not _permits(policy, "s3:ListBucket", f"arn:aws:s3:::{bucket}", context):
-        return False
-    return all(_permits(policy, "s3:GetObject", f"arn:aws:s3:::{bucket}/{key}", context) for key in keys)
-
-
-def role_trusts_personalize(iam: Any, role_arn: str) -> bool:
-    """Whether the role exists and its trust policy lets personalize.amazonaws.com assume it."""
-    try:
-        role = iam.get_role(RoleName=role_arn.rsplit("/", 1)[-1])["Role"]
-    except ClientError:
-        return False
-    document = role.get("AssumeRolePolicyDocument", {})
-    if isinstance(document, str):
-        document = json.loads(document)
-    for statement in _as_list(document.get("Statement", [])):
-        if (
-            isinstance(statement, dict)
-            and statement.get("Effect") == "Allow"
-            and _principal_matches(statement)
-            and _matches_any(statement.get("Action", []), "sts:AssumeRole")
-        ):
-            return True
-    return False
-
-
-def check_access(
-    s3: Any,
-    iam: Any,
-    location: Location,
-    keys: list[str],
-    role_arn: str | None,
-    context: dict[str, str],
-    dataset_type: str,
-) -> None:
-    """Raise ImportFailed unless Personalize could read ``keys`` at ``location`` (bucket policy and role)."""
-    try:
-        policy = json.loads(s3.get_bucket_policy(Bucket=location.bucket)["Policy"])
-    except ClientError:
-        policy = {}
-    if not bucket_policy_allows(policy, location.bucket, context, keys):
-        raise ImportFailed(privileges_failure(dataset_type))
-    if role_arn and not role_trusts_personalize(iam, role_arn):
+    if not personalize_may_read(role_arn, location.bucket, keys, job_arn):
         raise ImportFailed(privileges_failure(dataset_type))
 
 
@@ -299,12 +195,40 @@ def _rows(uri: str, body: bytes, prefix: str) -> Iterator[tuple[int, list[str]]]
         raise ImportFailed(prefix + f"Input CSV {uri} is malformed on row {reader.line_num}: {error}.") from None
 
 
+def _refuse_quoted_header(uri: str, body: bytes, prefix: str) -> None:
+    """The formatting guide says not to quote headers; csv parsing would silently unquote them."""
+    first = body.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace").rstrip("\r")
+    quoted = [name.strip() for name in first.split(",") if name.strip().startswith('"')]
+    if quoted:
+        raise ImportFailed(
+            prefix + f"Input CSV {uri} has quoted column names in its header: {', '.join(quoted)}. "
+            "Header column names must not be quoted."
+        )
+
+
+def check_event_types(columns: tuple[str, ...], rows: Iterable[tuple[Any, ...]], dataset_type: str) -> None:
+    """Distinct EVENT_TYPE values plus optional metadata columns (EVENT_TYPE, EVENT_VALUE and custom
+    metadata) may not exceed 10 in an Item interactions dataset (quotas page; ECOMMERCE interactions page)."""
+    if "EVENT_TYPE" not in columns:
+        return
+    position = columns.index("EVENT_TYPE")
+    event_types = sorted({row[position] for row in rows if row[position] is not None})
+    optional = [c for c in columns if c not in NON_METADATA_INTERACTION_COLUMNS]
+    if len(event_types) + len(optional) > MAX_EVENT_TYPES_PLUS_METADATA:
+        raise ImportFailed(
+            failure_prefix(dataset_type) + f"The Item interactions data has {len(event_types)} distinct event types "
+            f"({', '.join(map(str, event_types))}) and {len(optional)} optional metadata columns "
+            f"({', '.join(optional)}); together they can be at most {MAX_EVENT_TYPES_PLUS_METADATA}."
+        )
+
+
 def parse_csv_files(files: list[tuple[str, bytes]], schema: ParsedSchema, dataset_type: str) -> ImportedData:
     """Validate every file against the schema, matching header columns by name; raise ImportFailed."""
     prefix = failure_prefix(dataset_type)
     columns = schema.names
     rows: list[tuple[Any, ...]] = []
     for uri, body in files:
+        _refuse_quoted_header(uri, body, prefix)
         lines = _rows(uri, body, prefix)
         header_line = next(lines, None)
         if header_line is None:
@@ -358,4 +282,4 @@ def parse_csv_files(files: list[tuple[str, bytes]], schema: ParsedSchema, datase
             prefix + f"The import has {len(rows)} interaction records; an import job needs at least "
             f"{MIN_INTERACTION_RECORDS}."
         )
-    return ImportedData(columns, rows)
+    return ImportedData(columns, rows, size_bytes=sum(len(body) for _, body in files))

@@ -21,10 +21,12 @@ from botocore.model import Shape
 from moto.personalize.models import personalize_backends
 from moto.personalize.responses import PersonalizeResponse
 
-from .models import PersonalizeEmulator, RegionState
+from .errors import UnknownOperationException
+from .models import PersonalizeEmulator
+from .ops import HANDLERS
 from .validation import service_model, validate_request
 
-#: Every operation the emulator implements; each has a RegionState method of the snake_case name.
+#: Every operation the emulator implements; each has a handler in ``ops.HANDLERS`` (one ops module per kind).
 OPERATIONS = (
     "CreateDatasetGroup",
     "DescribeDatasetGroup",
@@ -111,6 +113,18 @@ def _handler(operation: str) -> Callable[[PersonalizeResponse], str]:
     return handle
 
 
+def _unimplemented(operation: str) -> Callable[[PersonalizeResponse], str]:
+    """A handler for a real operation the emulator does not implement: a ClientError, never moto's
+    NotImplementedError, so callers see what botocore gives for an operation the endpoint does not serve."""
+
+    def handle(self: PersonalizeResponse) -> str:
+        raise UnknownOperationException(f"{operation} is not implemented by the local Personalize emulator.")
+
+    handle.__name__ = handle.__qualname__ = snake_case(operation)
+    handle.__doc__ = f"{operation}: not implemented by the emulator."
+    return handle
+
+
 def install(emulator: PersonalizeEmulator) -> None:
     """Serve Personalize from ``emulator``, inside any ``mock_aws()`` context, now or later.
 
@@ -121,11 +135,16 @@ def install(emulator: PersonalizeEmulator) -> None:
     with _lock:
         for operation in OPERATIONS:
             name = snake_case(operation)
-            if not hasattr(RegionState, name):
-                raise AssertionError(f"RegionState has no method for {operation}")
+            if operation not in HANDLERS:
+                raise AssertionError(f"no ops module implements {operation}")
             if name not in _originals:
                 _originals[name] = PersonalizeResponse.__dict__.get(name, _MISSING)
             setattr(PersonalizeResponse, name, _handler(operation))
+        for operation in sorted(set(service_model().operation_names) - set(OPERATIONS)):
+            name = snake_case(operation)
+            if name not in _originals:
+                _originals[name] = PersonalizeResponse.__dict__.get(name, _MISSING)
+            setattr(PersonalizeResponse, name, _unimplemented(operation))
         _active = emulator
 
 

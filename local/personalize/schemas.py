@@ -201,3 +201,96 @@ def check_fits_dataset_type(schema: ParsedSchema, dataset_type: str, schema_arn:
         raise InvalidInputException(f"{prefix} textual fields are allowed only in Items datasets.")
     if len(textual) > 1:
         raise InvalidInputException(f"{prefix} at most 1 textual field is allowed, found {textual}.")
+
+
+@dataclass(frozen=True)
+class _DomainField:
+    types: frozenset[str]
+    categorical: bool = False
+
+
+#: Fields a Domain dataset group's schemas must have beyond the custom rules, per domain and dataset type
+#: (ECOMMERCE- and VIDEO-ON-DEMAND-datasets-and-schemas pages: interactions, items and users requirements).
+DOMAIN_REQUIRED: dict[str, dict[str, dict[str, _DomainField]]] = {
+    "ECOMMERCE": {
+        "INTERACTIONS": {"EVENT_TYPE": _DomainField(_STRING)},
+        "ITEMS": {"PRICE": _DomainField(_FLOAT), "CATEGORY_L1": _DomainField(_STRING, categorical=True)},
+        "USERS": {},
+    },
+    "VIDEO_ON_DEMAND": {
+        "INTERACTIONS": {"EVENT_TYPE": _DomainField(_STRING)},
+        "ITEMS": {"GENRES": _DomainField(_STRING, categorical=True), "CREATION_TIMESTAMP": _DomainField(_LONG)},
+        "USERS": {},
+    },
+}
+
+
+def domain_dataset_type(schema: ParsedSchema, domain: str) -> str:
+    """The dataset type a domain schema is for, told by its id fields (CreateSchema has no dataset type)."""
+    names = set(schema.names)
+    if {"USER_ID", "ITEM_ID"} <= names:
+        return "INTERACTIONS"
+    if "ITEM_ID" in names:
+        return "ITEMS"
+    if "USER_ID" in names:
+        return "USERS"
+    raise InvalidInputException(
+        f"Invalid schema for domain {domain}: a domain schema is for an Item interactions (USER_ID, ITEM_ID), "
+        "Items (ITEM_ID) or Users (USER_ID) dataset, and this one has none of those id fields."
+    )
+
+
+def check_domain(schema: ParsedSchema, domain: str, dataset_type: str) -> None:
+    """Raise InvalidInputException unless ``schema`` has the fields ``domain`` requires for ``dataset_type``."""
+    required = DOMAIN_REQUIRED[domain].get(dataset_type)
+    if required is None:
+        raise InvalidInputException(f"Domain {domain} has no {dataset_type} dataset.")
+    problems = []
+    for name, rule in required.items():
+        f = schema.field(name)
+        wanted = ("categorical " if rule.categorical else "") + " or ".join(sorted(rule.types))
+        if f is None:
+            problems.append(f"the required field {name} ({wanted}) is missing")
+        elif f.type not in rule.types or (rule.categorical and not f.categorical):
+            problems.append(f"field {name} must be {wanted}")
+    if problems:
+        raise InvalidInputException(
+            f"Invalid schema for dataset type {dataset_type} in domain {domain}: {'; '.join(problems)}."
+        )
+
+
+#: The only dataset types whose schema UpdateDataset can replace (updating-dataset-schema page).
+REPLACEABLE_TYPES = frozenset({"ITEMS", "USERS"})
+
+
+def _describe_field(f: Field) -> str:
+    kind = f'["null", "{f.type}"]' if f.nullable else f'"{f.type}"'
+    flags = [flag for flag in ("categorical", "textual") if getattr(f, flag)]
+    return kind + (f" ({', '.join(flags)})" if flags else "")
+
+
+def check_replacement(old: ParsedSchema, new: ParsedSchema, dataset_type: str, dataset_arn: str) -> None:
+    """UpdateDataset's rules: Items and Users only; every current field kept with its type and attributes;
+    new fields must allow null (updating-dataset-schema page, "Guidelines and requirements")."""
+    if dataset_type not in REPLACEABLE_TYPES:
+        raise InvalidInputException(
+            f"Cannot replace the schema of dataset {dataset_arn}: only Items and Users datasets can have their "
+            f"schema replaced, not {dataset_type} datasets."
+        )
+    problems = []
+    for f in old.fields:
+        g = new.field(f.name)
+        if g is None:
+            problems.append(f"field {f.name} of the current schema is missing")
+        elif g != f:
+            problems.append(f"field {f.name} changes from {_describe_field(f)} to {_describe_field(g)}")
+    problems += [
+        f'new field {g.name} must allow null, e.g. ["null", "{g.type}"]'
+        for g in new.fields
+        if old.field(g.name) is None and not g.nullable
+    ]
+    if problems:
+        raise InvalidInputException(
+            f"Cannot replace the schema of dataset {dataset_arn}: {'; '.join(problems)}. A replacement schema keeps "
+            "every current field with the same type and attributes, and any new field is nullable."
+        )

@@ -58,6 +58,16 @@ INTERACTIONS_SCHEMA = avro(
         {"name": "TIMESTAMP", "type": "long"},
     ],
 )
+#: The default ECOMMERCE / VIDEO_ON_DEMAND interactions schema: the domains require EVENT_TYPE.
+DOMAIN_INTERACTIONS_SCHEMA = avro(
+    "Interactions",
+    [
+        {"name": "USER_ID", "type": "string"},
+        {"name": "ITEM_ID", "type": "string"},
+        {"name": "EVENT_TYPE", "type": "string"},
+        {"name": "TIMESTAMP", "type": "long"},
+    ],
+)
 USERS_SCHEMA = avro("Users", [{"name": "USER_ID", "type": "string"}, {"name": "AGE", "type": "int"}])
 ITEMS_SCHEMA = avro(
     "Items",
@@ -65,6 +75,16 @@ ITEMS_SCHEMA = avro(
         {"name": "ITEM_ID", "type": "string"},
         {"name": "GENRES", "type": ["null", "string"], "categorical": True},
         {"name": "PRICE", "type": "float"},
+    ],
+)
+#: A valid replacement of ITEMS_SCHEMA for UpdateDataset: every field kept, one new nullable field.
+ITEMS_SCHEMA_V2 = avro(
+    "Items",
+    [
+        {"name": "ITEM_ID", "type": "string"},
+        {"name": "GENRES", "type": ["null", "string"], "categorical": True},
+        {"name": "PRICE", "type": "float"},
+        {"name": "COST", "type": ["null", "float"]},
     ],
 )
 

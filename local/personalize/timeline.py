@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 CREATE_PENDING = "CREATE PENDING"
@@ -64,29 +64,37 @@ def _frozen(mapping: Mapping[str, Phase], expected: tuple[str, ...], what: str) 
 
 
 #: The presets, in the column order of ``_PRESET_PHASES``.
-_PRESETS = ("instant", "realistic")
-#: (pending, in progress) simulated seconds of each step in each preset: (instant, realistic).
+_PRESETS = ("instant", "realistic", "typical")
+#: (pending, in progress) simulated seconds of each step in each preset: (instant, realistic, typical).
+#: An import's row is its fixed part; the bytes it reads add to its in-progress time (``import_phase``).
 _PRESET_PHASES: dict[str, dict[str, tuple[tuple[float, float], ...]]] = {
     "create": {
-        "dataset-group": ((10, 10), (38, 2)),
-        "dataset": ((10, 10), (23, 2)),
-        "import": ((30, 90), (60, 480)),
-        "solution": ((10, 10), (13, 2)),
-        "solution-version": ((30, 150), (90, 2190)),
-        "campaign": ((30, 90), (60, 450)),
+        "dataset-group": ((10, 10), (38, 2), (38, 2)),
+        "dataset": ((10, 10), (23, 2), (18, 2)),
+        "import": ((30, 90), (60, 120), (60, 180 - 2_769 * 360 / 597_257)),
+        "solution": ((10, 10), (13, 2), (58, 2)),
+        "solution-version": ((30, 150), (90, 2190), (90, 2910)),
+        "campaign": ((30, 90), (60, 450), (60, 480)),
     },
     "update": {
-        "dataset": ((10, 10), (20, 100)),
-        "solution": ((10, 10), (10, 5)),
-        "campaign": ((30, 90), (60, 480)),
+        "dataset": ((10, 10), (20, 100), (20, 100)),
+        "solution": ((10, 10), (10, 5), (10, 5)),
+        "campaign": ((30, 90), (60, 480), (60, 480)),
     },
     "delete": {
-        "dataset-group": ((10, 0), (60, 0)),
-        "dataset": ((5, 5), (20, 20)),
-        "solution": ((5, 5), (15, 15)),
-        "campaign": ((10, 10), (30, 60)),
+        "dataset-group": ((10, 0), (60, 0), (60, 0)),
+        "dataset": ((5, 5), (20, 20), (20, 20)),
+        "solution": ((5, 5), (15, 15), (15, 15)),
+        "campaign": ((10, 10), (30, 60), (30, 60)),
     },
 }
+#: Import seconds per byte read, per preset. The typical preset is calibrated on the example data: its
+#: 2,769-byte Users file imports in 240 s and its 600,026-byte Interactions file in 600 s (a fixed part,
+#: then a constant throughput). The instant preset keeps imports short whatever their size.
+_IMPORT_SECONDS_PER_BYTE = {"instant": 0.0, "realistic": 360 / 597_257, "typical": 360 / 597_257}
+#: How a training's length depends on its kind (facts §3, §7): UPDATE only adds the new data to the
+#: latest FULL model, HPO trains one model per hyperparameter candidate, in rounds of parallel jobs.
+TRAINING_FACTORS = MappingProxyType({"FULL": 1.0, "UPDATE": 0.25, "HPO": 3.0})
 
 
 @dataclass(frozen=True)
@@ -105,6 +113,7 @@ class Timeline:
     stop_seconds: float = 60.0
     jitter: float = 0.0
     training_hours_per_hour: float = 2.5
+    import_seconds_per_byte: float = 0.0
     name: str = field(default="custom", compare=False)
 
     def __post_init__(self) -> None:
@@ -113,6 +122,8 @@ class Timeline:
         object.__setattr__(self, "delete", _frozen(self.delete, DELETABLE_KINDS, "delete"))
         if not 0 <= self.jitter < 1:
             raise ValueError("jitter is a fraction in [0, 1)")
+        if self.import_seconds_per_byte < 0:
+            raise ValueError("import_seconds_per_byte cannot be negative")
 
     @classmethod
     def instant(cls) -> Timeline:
@@ -129,13 +140,65 @@ class Timeline:
         return cls._preset("realistic", stop_seconds=120, jitter=0.1)
 
     @classmethod
+    def typical(cls, factor: float = 1.0) -> Timeline:
+        """The benchmark's timeline: fixed, typical durations (facts §10) for the example data, no jitter.
+
+        Dataset group 40 s, dataset 20 s, import 600 s for the example Interactions and 240 s for its
+        Users file (bigger or smaller data takes longer or shorter), solution 60 s, FULL training 3,000 s,
+        campaign 540 s; ``factor`` multiplies every duration.
+        """
+        return cls._preset("typical", stop_seconds=120).times(factor)
+
+    @classmethod
     def _preset(cls, name: str, *, stop_seconds: float, jitter: float = 0.0) -> Timeline:
         column = _PRESETS.index(name)
         phases = {
             process: {step: Phase(*durations[column]) for step, durations in steps.items()}
             for process, steps in _PRESET_PHASES.items()
         }
-        return cls(**phases, stop_seconds=stop_seconds, jitter=jitter, name=name)
+        return cls(
+            **phases,
+            stop_seconds=stop_seconds,
+            jitter=jitter,
+            import_seconds_per_byte=_IMPORT_SECONDS_PER_BYTE[name],
+            name=name,
+        )
+
+    def times(self, factor: float) -> Timeline:
+        """This timeline with every duration (phases, stops, import throughput cost) multiplied by ``factor``."""
+        if factor <= 0:
+            raise ValueError(f"a timeline's time factor must be positive, not {factor}")
+        if factor == 1:
+            return self
+
+        def scale(phases: Mapping[str, Phase]) -> dict[str, Phase]:
+            return {step: Phase(p.pending * factor, p.in_progress * factor) for step, p in phases.items()}
+
+        return replace(
+            self,
+            create=scale(self.create),
+            update=scale(self.update),
+            delete=scale(self.delete),
+            stop_seconds=self.stop_seconds * factor,
+            import_seconds_per_byte=self.import_seconds_per_byte * factor,
+            name=f"{self.name} x{factor:g}",
+        )
+
+    def import_phase(self, arn: str, size_bytes: int) -> Phase:
+        """An import's phases: the fixed part plus the time to read ``size_bytes``, then the ARN's jitter."""
+        fixed = self.create["import"]
+        return self.scaled(Phase(fixed.pending, fixed.in_progress + size_bytes * self.import_seconds_per_byte), arn)
+
+    def training_phase(self, arn: str, training_mode: str, hpo: bool) -> Phase:
+        """A training's phases: FULL as in ``create``, UPDATE shorter, HPO (FULL only) longer."""
+        base = self.create["solution-version"]
+        kind = "HPO" if hpo and training_mode != "UPDATE" else training_mode
+        factor = TRAINING_FACTORS.get(kind, 1.0)
+        return self.scaled(Phase(base.pending, base.in_progress * factor), arn)
+
+    def training_hours(self, phase: Phase) -> float:
+        """The billed ``trainingHours`` of a training with these phases: its compute, never under one hour."""
+        return round(max(1.0, phase.in_progress / 3600 * self.training_hours_per_hour), 3)
 
     def scaled(self, phase: Phase, arn: str) -> Phase:
         """The phase for one resource, spread by the deterministic jitter of its ARN."""

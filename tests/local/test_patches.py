@@ -66,6 +66,7 @@ SIGNATURES = {
     "ExecutionWorker.start": ["self"],
     "resource_class_from_type": ["resource_type"],
     "FakeBucket.get_permission": ["self", "action", "resource"],
+    "BotocoreStubber.process_request": ["self", "request"],
     "unix_time": ["dt"],
 }
 
@@ -257,7 +258,13 @@ def _role() -> str:
     try:
         return iam.get_role(RoleName="local-test")["Role"]["Arn"]
     except iam.exceptions.NoSuchEntityException:
-        return iam.create_role(RoleName="local-test", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+        arn = iam.create_role(RoleName="local-test", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+        # The state machines of these tests invoke their functions, and the rules start the state machines,
+        # as this role (local.iam checks it).
+        grants = {"Effect": "Allow", "Action": ["lambda:InvokeFunction", "states:StartExecution"], "Resource": "*"}
+        document = json.dumps({"Version": "2012-10-17", "Statement": [grants]})
+        iam.put_role_policy(RoleName="local-test", PolicyName="invoke", PolicyDocument=document)
+        return arn
 
 
 def _function(cloud: LocalCloud, name: str, code: str = "alpha", handler: str = "app.lambda_handler") -> str:
@@ -437,11 +444,27 @@ def test_rule_starts_the_state_machine_and_still_feeds_the_other_targets(cloud: 
     assert len(sqs.receive_message(QueueUrl=queue_url).get("Messages", [])) == 1
 
 
+def test_rule_target_role_without_start_execution_starts_nothing(cloud: LocalCloud) -> None:
+    # GIVEN a rule whose state machine target's role may not start it
+    machine = _machine({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}})
+    iam_client = boto3.client("iam")
+    role = iam_client.create_role(RoleName="no-start", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    events = boto3.client("events")
+    events.put_rule(Name="rule", EventPattern=json.dumps({"source": ["test.local"]}))
+    events.put_targets(Rule="rule", Targets=[{"Id": "sfn", "Arn": machine, "RoleArn": role}])
+    # WHEN an event matches
+    events.put_events(Entries=[{"Source": "test.local", "DetailType": "probe", "Detail": "{}"}])
+    # THEN no execution starts, as EventBridge's invocation is refused
+    assert boto3.client("stepfunctions").list_executions(stateMachineArn=machine)["executions"] == []
+
+
 def test_rule_target_input_replaces_the_event(cloud: LocalCloud) -> None:
     machine = _machine({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}})
     events = boto3.client("events")
     events.put_rule(Name="rule", EventPattern=json.dumps({"source": ["test.local"]}))
-    events.put_targets(Rule="rule", Targets=[{"Id": "sfn", "Arn": machine, "Input": '{"fixed": true}'}])
+    events.put_targets(
+        Rule="rule", Targets=[{"Id": "sfn", "Arn": machine, "RoleArn": _role(), "Input": '{"fixed": true}'}]
+    )
 
     events.put_events(Entries=[{"Source": "test.local", "DetailType": "probe", "Detail": "{}"}])
 
@@ -683,7 +706,7 @@ def test_s3_event_time_is_the_simulated_upload_time(cloud: LocalCloud) -> None:
     events = boto3.client("events")
     pattern = {"source": ["aws.s3"], "detail-type": ["Object Created"]}
     events.put_rule(Name="rule", EventPattern=json.dumps(pattern))
-    events.put_targets(Rule="rule", Targets=[{"Id": "sfn", "Arn": machine}])
+    events.put_targets(Rule="rule", Targets=[{"Id": "sfn", "Arn": machine, "RoleArn": _role()}])
     cloud.clock.advance(120)
 
     s3.put_object(Bucket="inputs", Key="params.json", Body=b"{}")
@@ -711,6 +734,25 @@ def test_tls_only_bucket_policy_does_not_deny_every_request(cloud: LocalCloud) -
     s3.put_object(Bucket="guarded", Key="k", Body=b"v")
 
     assert s3.get_object(Bucket="guarded", Key="k")["Body"].read() == b"v"
+
+
+def test_bucket_policy_deny_conditioned_on_secure_transport_true_denies_sdk_requests(cloud: LocalCloud) -> None:
+    # GIVEN a Deny for everyone whose condition holds for SDK requests (HTTPS): conditions are evaluated,
+    # not skipped, so the TLS-only statement is exercised for real
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="https-closed")
+    statement = {
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:PutObject",
+        "Resource": "arn:aws:s3:::https-closed/*",
+        "Condition": {"Bool": {"aws:SecureTransport": "true"}},
+    }
+    s3.put_bucket_policy(Bucket="https-closed", Policy=json.dumps({"Version": "2012-10-17", "Statement": [statement]}))
+
+    # WHEN / THEN an HTTPS put is denied
+    with pytest.raises(s3.exceptions.ClientError, match="403"):
+        s3.put_object(Bucket="https-closed", Key="k", Body=b"v")
 
 
 def test_unconditional_deny_in_a_bucket_policy_still_denies(cloud: LocalCloud) -> None:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from local.personalize.imports import bucket_policy_allows
+from local.iam.policies import Caller, decide, statements_of
 from local.personalize.testing import ITEMS_SCHEMA, USERS_SCHEMA, Sandbox, avro, csv_text, interactions, sandbox
 
 HEADER = ("USER_ID", "ITEM_ID", "TIMESTAMP")
@@ -295,7 +295,14 @@ def hardened_policy(bucket: str, account: str) -> dict:
     }
 
 
-CONTEXT = {"aws:sourceaccount": "123456789012", "aws:securetransport": "true"}
+CONTEXT = {"aws:SourceAccount": "123456789012", "aws:SecureTransport": "true"}
+SERVICE = Caller("personalize.amazonaws.com", "arn:aws:iam::123456789012:root", "personalize.amazonaws.com")
+
+
+def bucket_policy_allows(policy: dict, bucket: str, context: dict) -> bool:
+    """Whether the bucket policy lets the Personalize service principal list the bucket and get a file."""
+    reads = [("s3:ListBucket", f"arn:aws:s3:::{bucket}"), ("s3:GetObject", f"arn:aws:s3:::{bucket}/data.csv")]
+    return all(decide([], statements_of(policy), SERVICE, action, arn, context).allowed for action, arn in reads)
 
 
 def test_bucket_policy_tls_deny_and_source_account_condition_allows_personalize() -> None:
@@ -376,6 +383,11 @@ def test_import_role_must_exist_and_trust_personalize(box: Sandbox, trusted_serv
         role_arn = iam.create_role(RoleName="PersonalizeRole", AssumeRolePolicyDocument=json.dumps(trust))["Role"][
             "Arn"
         ]
+        reads = {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": ["s3:GetObject", "s3:ListBucket"], "Resource": "*"}],
+        }
+        iam.put_role_policy(RoleName="PersonalizeRole", PolicyName="reads", PolicyDocument=json.dumps(reads))
 
     # WHEN the import names that role
     job = run_import(box, dataset, box.put_csv("i.csv", HEADER, ROWS), roleArn=role_arn)

@@ -9,7 +9,7 @@ from moto import mock_aws
 
 from local.clock import SimClock
 from local.personalize import PersonalizeEmulator, Timeline, install, uninstall
-from local.personalize.testing import FAKE_ENVIRONMENT, ITEMS_SCHEMA, Sandbox, sandbox
+from local.personalize.testing import FAKE_ENVIRONMENT, ITEMS_SCHEMA, ITEMS_SCHEMA_V2, Sandbox, sandbox
 from local.personalize.timeline import STEPS
 
 DAY = 86400
@@ -430,7 +430,7 @@ def test_dataset_update_goes_through_update_states_and_switches_schema_when_done
     group = box.dataset_group("dg")
     dataset = box.dataset(group, "Items", ITEMS_SCHEMA)
     old_schema = box.personalize.describe_dataset(datasetArn=dataset)["dataset"]["schemaArn"]
-    new_schema = box.schema("items-v2", ITEMS_SCHEMA.replace('"PRICE"', '"COST"'))
+    new_schema = box.schema("items-v2", ITEMS_SCHEMA_V2)
 
     # WHEN the dataset is updated to the new schema and polled
     box.personalize.update_dataset(datasetArn=dataset, schemaArn=new_schema)

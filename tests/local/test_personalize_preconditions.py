@@ -9,7 +9,7 @@ import pytest
 
 from local.personalize import Quotas
 from local.personalize.testing import (
-    INTERACTIONS_SCHEMA,
+    DOMAIN_INTERACTIONS_SCHEMA,
     ITEMS_SCHEMA,
     USERS_SCHEMA,
     Sandbox,
@@ -131,7 +131,9 @@ def test_create_dataset_type_any_case_reported_upper_case(box: Sandbox) -> None:
 def test_create_dataset_domain_schema_in_custom_group_invalid_input(box: Sandbox) -> None:
     # GIVEN a Custom dataset group and an ECOMMERCE schema
     group = box.dataset_group("dg")
-    schema = box.personalize.create_schema(name="ecomm", schema=INTERACTIONS_SCHEMA, domain="ECOMMERCE")["schemaArn"]
+    schema = box.personalize.create_schema(name="ecomm", schema=DOMAIN_INTERACTIONS_SCHEMA, domain="ECOMMERCE")[
+        "schemaArn"
+    ]
 
     # WHEN / THEN they cannot be combined
     code, _ = client_error(

@@ -102,15 +102,46 @@ def test_template_no_wildcard_personalize_action_and_scoped_resources(template: 
             actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
             for action in actions:
                 assert "*" not in action, f"{logical_id}: {action}"
-            if actions in (["personalize:ListDatasetImportJobs"], ["personalize:ListSolutionVersions"]):
-                # The only unscoped grants: read-only List actions that take no resource-level permissions.
-                assert statement["Resource"] == "*"
+            if statement["Resource"] == "*":  # checked by the test below
                 continue
             if any(a.startswith("personalize:") for a in actions):
                 resources = statement["Resource"]
                 for arn in resources if isinstance(resources, list) else [resources]:
                     text = json.dumps(arn)
                     assert re.search(r"personalize:\$\{AWS::Region\}:\$\{AWS::AccountId\}:[a-z-]+/\*", text), text
+
+
+#: Non-Personalize actions granted on "*", each with the reason it cannot be scoped.
+UNSCOPABLE = {
+    action: "CloudWatch Logs log delivery (Step Functions Logging) supports no resource-level permissions"
+    for action in (
+        "logs:CreateLogDelivery",
+        "logs:GetLogDelivery",
+        "logs:UpdateLogDelivery",
+        "logs:DeleteLogDelivery",
+        "logs:ListLogDeliveries",
+        "logs:PutResourcePolicy",
+        "logs:DescribeResourcePolicies",
+        "logs:DescribeLogGroups",
+    )
+}
+
+
+def test_template_resource_star_only_for_actions_without_resource_types(template: dict) -> None:
+    # GIVEN the reference's Personalize actions that take no resource type (local/iam/personalize_actions.json)
+    from local.iam.resolver import personalize_table
+
+    table = personalize_table()["actions"]
+    typeless = {f"personalize:{a}" for a, entry in table.items() if not entry["required"] and not entry.get("anyOf")}
+    # WHEN reading every statement the template writes (functions and state machine)
+    starred = []
+    for logical_id, resource in template["Resources"].items():
+        for statement in statements(resource):
+            if statement["Resource"] in ("*", ["*"]):
+                starred += [(logical_id, action) for action in as_list(statement["Action"])]
+    # THEN each "*" grant is a typeless Personalize List action or a listed unscopable one
+    assert starred, "the template has List grants; the test must see them"
+    assert [(lid, a) for lid, a in starred if a not in typeless and a not in UNSCOPABLE] == []
 
 
 def test_template_only_the_import_function_passes_the_personalize_role(template: dict) -> None:
@@ -183,7 +214,8 @@ def test_template_every_personalize_call_a_handler_makes_is_granted(
     imported = set(re.findall(r"from personalize_pipeline\.ensure import (.+)", handler)[0].replace(" ", "").split(","))
     ensure_tree = ast.parse((ROOT / "functions/shared/personalize_pipeline/ensure.py").read_text())
     needed = _personalize_actions(ensure_tree, imported | {"check"}) | {_pascal(KINDS[own_kind].describe)}
-    # THEN the function's role grants each of those actions (and the tags they may carry)
+    # THEN the function's role grants each of those actions (TagResource, used only when the params carry
+    # tags, is proven used by tests/e2e/test_iam.py)
     granted = {
         a.split(":")[1]
         for s in statements(template["Resources"][logical_id])
@@ -191,7 +223,6 @@ def test_template_every_personalize_call_a_handler_makes_is_granted(
         if a.startswith("personalize:")
     }
     assert needed <= granted, f"{logical_id} lacks {sorted(needed - granted)}"
-    assert "TagResource" in granted
 
 
 def test_template_action_analysis_sees_a_describe_of_another_kind() -> None:
@@ -244,3 +275,15 @@ def test_template_state_machine_is_standard_logged_and_traced(template: dict) ->
 
 def test_template_outputs_name_bucket_state_machine_and_topic(template: dict) -> None:
     assert {"InputBucketName", "StateMachineArn", "NotificationTopicArn"} <= set(template["Outputs"])
+
+
+def test_template_personalize_role_trust_is_guarded_by_source_account_and_arn(template: dict) -> None:
+    document = template["Resources"]["PersonalizeServiceRole"]["Properties"]["AssumeRolePolicyDocument"]
+    (statement,) = document["Statement"]
+    assert statement["Principal"] == {"Service": "personalize.amazonaws.com"}
+    assert statement["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
+        "ArnLike": {
+            "aws:SourceArn": {"Fn::Sub": "arn:${AWS::Partition}:personalize:${AWS::Region}:${AWS::AccountId}:*"}
+        },
+    }

@@ -20,7 +20,7 @@ from botocore.stub import Stubber
 
 from personalize_pipeline import ensure
 from personalize_pipeline.errors import ResourceConflict, ResourceFailed, ResourceTimeout
-from personalize_pipeline.polling import KIND_LABELS, POLICIES, PollRecord, new_record
+from personalize_pipeline.polling import KIND_LABELS, POLICIES, PollRecord, new_record, next_wait
 from personalize_pipeline.resources import describe
 
 PREFIX = "arn:aws:personalize:us-east-1:123456789012"
@@ -283,7 +283,7 @@ def test_ensure_dataset_group_absent_creates_with_params_verbatim(
         name=GROUP,
         status="CREATE PENDING",
         action="created",
-        waitSeconds=POLICIES["datasetGroup"].wait_seconds,
+        waitSeconds=next_wait("datasetGroup", 0),
         waitedSeconds=0,
         details={},
     )
@@ -692,7 +692,7 @@ def test_ensure_dataset_absent_creates_schema_then_dataset(personalize: Any, stu
         name="retail-demo-interactions",
         status="CREATE PENDING",
         action="created",
-        waitSeconds=POLICIES["dataset"].wait_seconds,
+        waitSeconds=next_wait("dataset", 0),
         waitedSeconds=0,
         details={"schemaArn": SCHEMA_ARN, "schemaName": SCHEMA_NAME, "schemaAction": "created"},
     )
@@ -995,7 +995,7 @@ def test_ensure_import_dataset_never_imported_creates_job_with_exact_params(pers
         name=JOB_BASE,
         status="CREATE PENDING",
         action="created",
-        waitSeconds=POLICIES["datasetImportJob"].wait_seconds,
+        waitSeconds=next_wait("datasetImportJob", 0),
         waitedSeconds=0,
         details={},
     )
@@ -1391,7 +1391,7 @@ def test_ensure_solution_absent_creates_with_exact_params(personalize: Any, stub
         name=SOLUTION,
         status="CREATE PENDING",
         action="created",
-        waitSeconds=POLICIES["solution"].wait_seconds,
+        waitSeconds=next_wait("solution", 0),
         waitedSeconds=0,
         details={},
     )
@@ -1934,7 +1934,7 @@ def test_ensure_campaign_absent_creates_with_exact_params(personalize: Any, stub
         name=CAMPAIGN,
         status="CREATE PENDING",
         action="created",
-        waitSeconds=POLICIES["campaign"].wait_seconds,
+        waitSeconds=next_wait("campaign", 0),
         waitedSeconds=0,
         details={"solutionVersionArn": NEW_VERSION_ARN},
     )
@@ -2014,8 +2014,15 @@ def test_ensure_campaign_changed_settings_updates_with_exact_params(
     # WHEN params ask for another version, capacity or configuration
     record = ensure.ensure_campaign(personalize, PREFIX, version, spec)
     # THEN the campaign is updated in place and the update (not the old ACTIVE) is polled
+    # ... and expected to take as long as the campaign's creation did (T0 -> T1, 420 s)
     assert record == new_record(
-        "campaign", CAMPAIGN_ARN, CAMPAIGN, "CREATE PENDING", "updated", solutionVersionArn=version
+        "campaign",
+        CAMPAIGN_ARN,
+        CAMPAIGN,
+        "CREATE PENDING",
+        "updated",
+        solutionVersionArn=version,
+        estimatedSeconds=420,
     )
 
 
@@ -2071,11 +2078,11 @@ def test_ensure_campaign_create_race_active_on_other_version_is_updated(personal
     )
     # WHEN our version is ensured
     record = ensure.ensure_campaign(personalize, PREFIX, NEW_VERSION_ARN, dict(CAMPAIGN_SPEC))
-    # THEN it is switched to our version at once
+    # THEN it is switched to our version at once, expected to take as long as its creation (T0 -> T1)
     assert (record.status, record.action, record.details) == (
         "CREATE PENDING",
         "updated",
-        {"solutionVersionArn": NEW_VERSION_ARN},
+        {"solutionVersionArn": NEW_VERSION_ARN, "estimatedSeconds": 420},
     )
 
 
@@ -2203,7 +2210,7 @@ def test_check_campaign_pending_update_applied_once_active(personalize: Any, stu
     polled = ensure.check_campaign(personalize, PREFIX, record, dict(CAMPAIGN_SPEC))
     # THEN the update is applied now, and the wait so far is kept
     assert (polled.status, polled.action) == ("CREATE PENDING", "updated")
-    assert polled.waitedSeconds == POLICIES["campaign"].wait_seconds
+    assert polled.waitedSeconds == next_wait("campaign", 0)
     assert "pendingUpdate" not in polled.details
 
 
@@ -2223,7 +2230,7 @@ def test_check_campaign_pending_update_still_busy_keeps_waiting(personalize: Any
     # WHEN the Check task polls it (no update queued)
     polled = ensure.check_campaign(personalize, PREFIX, record, dict(CAMPAIGN_SPEC))
     # THEN it keeps waiting with the update still pending
-    assert (polled.status, polled.waitedSeconds) == ("CREATE IN_PROGRESS", 120 + POLICIES["campaign"].wait_seconds)
+    assert (polled.status, polled.waitedSeconds) == ("CREATE IN_PROGRESS", 120 + next_wait("campaign", 0))
     assert polled.details["pendingUpdate"] is True
 
 
@@ -2306,14 +2313,26 @@ def test_check_active_resource_reports_active(personalize: Any, stubber: Stubber
         name=name,
         status="ACTIVE",
         action="created",
-        waitSeconds=POLICIES[kind].wait_seconds,
-        waitedSeconds=30 + POLICIES[kind].wait_seconds,
+        waitSeconds=next_wait(kind, 30 + next_wait(kind, 0)),
+        waitedSeconds=30 + next_wait(kind, 0),
         details={"marker": "kept"},
     )
 
 
-@pytest.mark.parametrize("kind", POLLED_KINDS)
-def test_check_in_progress_accumulates_waited_seconds(personalize: Any, stubber: Stubber, kind: str) -> None:
+@pytest.mark.parametrize(
+    ("kind", "waited", "next_wait_seconds"),
+    [
+        ("datasetGroup", 15 + 11 + 11, 11),
+        ("dataset", 9 + 9 + 9, 9),
+        ("datasetImportJob", 120 + 48 + 48, 48),
+        ("solution", 13 + 13 + 13, 13),
+        ("solutionVersion", 1200 + 76 + 76, 76),
+        ("campaign", 420 + 22 + 22, 22),
+    ],
+)
+def test_check_in_progress_accumulates_waited_seconds(
+    personalize: Any, stubber: Stubber, kind: str, waited: int, next_wait_seconds: int
+) -> None:
     # GIVEN a resource still being created, polled three times
     arn, name, body = body_for(kind, "CREATE IN_PROGRESS")
     for _ in range(3):
@@ -2322,9 +2341,13 @@ def test_check_in_progress_accumulates_waited_seconds(personalize: Any, stubber:
     # WHEN each poll's output is the next poll's input
     for _ in range(3):
         record = ensure.check(personalize, PollRecord.from_dict(record.to_dict()))
-    # THEN the waited time is the sum of the Wait states, and the cadence is the kind's policy
-    wait = POLICIES[kind].wait_seconds
-    assert (record.status, record.waitSeconds, record.waitedSeconds) == ("CREATE IN_PROGRESS", wait, 3 * wait)
+    # THEN the waited time is the sum of the Wait states: the first until the kind's earliest documented
+    # duration, then its no-history interval
+    assert (record.status, record.waitSeconds, record.waitedSeconds) == (
+        "CREATE IN_PROGRESS",
+        next_wait_seconds,
+        waited,
+    )
 
 
 @pytest.mark.parametrize("kind", POLLED_KINDS)
@@ -2386,7 +2409,7 @@ def test_check_deadline_passed_raises_timeout_naming_resource(personalize: Any, 
     policy = POLICIES[kind]
     arn, name, body = body_for(kind, "CREATE IN_PROGRESS")
     expect_describe(stubber, kind, arn, body)
-    record = polling_record(kind, arn, name, waited=policy.deadline_seconds - policy.wait_seconds)
+    record = polling_record(kind, arn, name, waited=policy.deadline_seconds - next_wait(kind, 0))
     # WHEN this poll reaches the deadline
     with pytest.raises(ResourceTimeout) as raised:
         ensure.check(personalize, record)
@@ -2404,7 +2427,7 @@ def test_check_just_before_deadline_keeps_waiting(personalize: Any, stubber: Stu
     policy = POLICIES["solutionVersion"]
     expect_describe(stubber, "solutionVersion", VERSION_ARN, version_body(VERSION_BASE, status="CREATE IN_PROGRESS"))
     record = polling_record(
-        "solutionVersion", VERSION_ARN, VERSION_BASE, policy.deadline_seconds - policy.wait_seconds - 1
+        "solutionVersion", VERSION_ARN, VERSION_BASE, policy.deadline_seconds - next_wait("solutionVersion", 0) - 1
     )
     # WHEN it is polled
     polled = ensure.check(personalize, record)
@@ -2508,7 +2531,7 @@ def test_check_dataset_mid_update_is_not_active(
     # WHEN it is polled
     polled = ensure.check(personalize, dataset_record(**SWAP_DETAILS))
     # THEN the loop keeps waiting: neither ACTIVE nor a failure
-    assert (polled.status, polled.waitedSeconds) == (update_status, 20 + POLICIES["dataset"].wait_seconds)
+    assert (polled.status, polled.waitedSeconds) == (update_status, 20 + next_wait("dataset", 0))
     assert polled.details == SWAP_DETAILS
 
 
@@ -2550,3 +2573,86 @@ def test_check_throttled_describe_propagates_client_error(personalize: Any, stub
     with pytest.raises(ClientError) as raised:
         ensure.check(personalize, polling_record("solutionVersion", VERSION_ARN, VERSION_BASE))
     assert raised.value.response["Error"]["Code"] == "ThrottlingException"
+
+
+# ----------------------------------------------------------------------------- history for the poll schedule
+SIZE_TAG = "personalize-pipeline:bytes"  # written out independently of the code
+
+
+def test_ensure_import_with_size_and_earlier_import_estimates_by_size_ratio(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN the dataset's latest import took 9 min (540 s) for 600,000 bytes, and 660,000 bytes to import now
+    expect_import_jobs(stubber, [job_summary(OTHER_JOB, "ACTIVE", day(0))])
+    expect_describe(stubber, "datasetImportJob", job_arn(JOB_BASE), None)
+    stubber.add_response(
+        "list_tags_for_resource",
+        {"tags": [{"tagKey": "team", "tagValue": "retail"}, {"tagKey": SIZE_TAG, "tagValue": "600000"}]},
+        {"resourceArn": job_arn(OTHER_JOB)},
+    )
+    size_tag = [{"tagKey": SIZE_TAG, "tagValue": "660000"}]
+    stubber.add_response(
+        "create_dataset_import_job", {"datasetImportJobArn": job_arn(JOB_BASE)}, import_request(tags=size_tag)
+    )
+    expect_describe(stubber, "datasetImportJob", job_arn(JOB_BASE), job_body(JOB_BASE, "CREATE PENDING"))
+    # WHEN the import is ensured
+    record = ensure.ensure_import(personalize, PREFIX, DATASET_ARN, ROLE_ARN, dataset_spec(sizeBytes=660_000))
+    # THEN the job is tagged with its size, expected to take 540 s x 1.1, and first checked just before
+    assert (record.action, record.details, record.waitSeconds) == ("created", {"estimatedSeconds": 594}, 588)
+
+
+def test_ensure_import_with_size_and_no_earlier_import_has_no_estimate(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN a dataset never imported into, and 2,769 bytes to import
+    expect_import_jobs(stubber, [])
+    size_tag = [{"tagKey": SIZE_TAG, "tagValue": "2769"}]
+    expect_import_created(stubber, JOB_BASE, tags=size_tag)
+    # WHEN the import is ensured
+    record = ensure.ensure_import(personalize, PREFIX, DATASET_ARN, ROLE_ARN, dataset_spec(sizeBytes=2769))
+    # THEN the job carries its size for the next run, and the no-history schedule applies (2 min first)
+    assert (record.details, record.waitSeconds) == ({}, 120)
+
+
+def test_ensure_import_earlier_import_without_size_tag_has_no_estimate(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN the latest finished import was made before jobs carried their size (a failed one is newer)
+    expect_import_jobs(
+        stubber, [job_summary(OTHER_JOB, "ACTIVE", day(0)), job_summary(f"{OTHER_JOB}-r2", "CREATE FAILED", day(1))]
+    )
+    expect_describe(stubber, "datasetImportJob", job_arn(JOB_BASE), None)
+    stubber.add_response("list_tags_for_resource", {"tags": []}, {"resourceArn": job_arn(OTHER_JOB)})
+    stubber.add_response(
+        "create_dataset_import_job",
+        {"datasetImportJobArn": job_arn(JOB_BASE)},
+        import_request(tags=[{"tagKey": SIZE_TAG, "tagValue": "1000"}]),
+    )
+    expect_describe(stubber, "datasetImportJob", job_arn(JOB_BASE), job_body(JOB_BASE, "CREATE PENDING"))
+    # WHEN the import is ensured
+    record = ensure.ensure_import(personalize, PREFIX, DATASET_ARN, ROLE_ARN, dataset_spec(sizeBytes=1000))
+    # THEN its duration cannot be scaled: no estimate
+    assert record.details == {}
+
+
+def test_ensure_solution_version_estimates_from_latest_training_in_same_mode(
+    personalize: Any, stubber: Stubber
+) -> None:
+    # GIVEN two FULL trainings (2 h, then 50 min) and a later UPDATE training (10 min) of the solution
+    other_arn = f"{SOLUTION_ARN}/0ld0ld00"
+    update_arn = f"{SOLUTION_ARN}/upd8upd8"
+    full_recent = {
+        **version_summary(VERSION_ARN, created=day(1)),
+        "lastUpdatedDateTime": day(1) + timedelta(minutes=50),
+    }
+    update = {
+        **version_summary(update_arn, created=day(2), trainingMode="UPDATE"),
+        "lastUpdatedDateTime": day(2) + timedelta(minutes=10),
+    }
+    expect_solution_exists(stubber)
+    expect_versions(stubber, [version_summary(other_arn, created=day(0)), full_recent, update])
+    for arn in (update_arn, VERSION_ARN, other_arn):  # newest first, none named for this data
+        expect_describe(stubber, "solutionVersion", arn, version_body("another-config", arn))
+    expect_training(stubber, VERSION_BASE)
+    # WHEN a FULL training is ensured
+    record = ensure.ensure_solution_version(personalize, SOLUTION_ARN, {"name": VERSION_BASE})
+    # THEN it is expected to take as long as the latest FULL one: 3000 s, first checked at 2970 s
+    assert (record.action, record.details, record.waitSeconds) == (
+        "created",
+        {"solutionArn": SOLUTION_ARN, "estimatedSeconds": 3000},
+        2970,
+    )

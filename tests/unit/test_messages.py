@@ -331,6 +331,26 @@ def test_success_message_lists_every_arn_with_its_action() -> None:
     assert "retail-user-personalization-campaign is ACTIVE and serving recommendations." in body
 
 
+def test_success_message_notes_listed_after_the_counts() -> None:
+    # GIVEN a run whose plan replaced the deprecated performAutoML
+    summary = full_summary()
+    summary.notes = ["solution 'Solution': performAutoML is deprecated ... instead: aws-user-personalization-v2"]
+    # WHEN the success e-mail is written
+    _, body = success_message(summary)
+    # THEN the note is in its own section, before the resources
+    lines = body.splitlines()
+    notes = lines.index("Notes")
+    assert lines[notes - 2].endswith("reused unchanged.") and lines[notes + 1] == f"  - {summary.notes[0]}"
+    assert lines[notes + 3] == "Resources"
+
+
+def test_success_message_without_notes_has_no_notes_section() -> None:
+    # GIVEN / WHEN a run with nothing to note
+    _, body = success_message(full_summary())
+    # THEN no empty section is written
+    assert "Notes" not in body.splitlines()
+
+
 def test_success_message_counts_resumed_resources_with_created_ones() -> None:
     # GIVEN a run that waited for an import and a training started by an earlier run
     summary = full_summary()

@@ -160,7 +160,17 @@ def test_build_plan_seed_example_follows_the_plan_contract(seed_params, seed_dat
     assert plan["datasetGroup"] == {"name": "DatasetGroup"}
     interactions, users = plan["datasets"]
     assert interactions["folder"] == "Interactions" and users["folder"] == "Users"
-    assert set(interactions) == {"datasetType", "folder", "schema", "dataset", "datasetImportJob", "fingerprint"}
+    assert set(interactions) == {
+        "datasetType",
+        "folder",
+        "schema",
+        "dataset",
+        "datasetImportJob",
+        "fingerprint",
+        "sizeBytes",
+    }
+    # the bytes of the folder's CSV files, which the import step scales earlier import durations by
+    assert (interactions["sizeBytes"], users["sizeBytes"]) == (1000, 1000)
     schema_obj = seed_params["datasets"]["Users"]["schema"]
     assert users["schema"]["schema"] == json.dumps(schema_obj, sort_keys=True, separators=(",", ":"))
     digest = hashlib.sha256(users["schema"]["schema"].encode()).hexdigest()
@@ -173,8 +183,14 @@ def test_build_plan_seed_example_follows_the_plan_contract(seed_params, seed_dat
         "dataSource": {"dataLocation": f"s3://{BUCKET}/Users/"},
     }
     (solution,) = plan["solutions"]
-    assert solution["solution"] == {"name": "Solution", "performAutoML": True, "performAutoTraining": False}
-    assert solution["solutionVersion"] == {"name": "Solution-ef092efbd2a5"}
+    # performAutoML is deprecated: the plan trains the recommended recipe instead and notes it
+    assert solution["solution"] == {
+        "name": "Solution",
+        "recipeArn": "arn:aws:personalize:::recipe/aws-user-personalization-v2",
+        "performAutoTraining": False,
+    }
+    assert len(solution["notes"]) == 1
+    assert solution["solutionVersion"] == {"name": "Solution-6b263590c36d"}
     for name in (users["schema"]["name"], users["datasetImportJob"]["jobName"], solution["solutionVersion"]["name"]):
         assert NAME_PATTERN.fullmatch(name) and len(name) <= 63
     assert json.loads(json.dumps(plan)) == plan
@@ -212,9 +228,12 @@ def test_build_plan_dataset_keys_any_case_and_order_are_normalised(seed_params, 
 
 def test_build_plan_optional_members_are_carried_into_the_plan(seed_params, seed_data):
     # GIVEN every optional member the plan carries
-    seed_params["datasetGroup"].update(
-        domain="ECOMMERCE", kmsKeyArn="arn:aws:kms:us-east-1:123456789012:key/abc", roleArn=_ROLE
-    )
+    # (kmsKeyArn/roleArn are refused until encryption is supported: tests/unit/test_params_service_rules.py)
+    seed_params["datasetGroup"].update(domain="ECOMMERCE")
+    seed_params["datasets"]["Interactions"]["schema"]["fields"].append({"name": "EVENT_TYPE", "type": "string"})
+    seed_data.folders["Interactions"] = [
+        _csv("Interactions/interactions.csv", "USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE", '"i1"')
+    ]
     users = seed_params["datasets"]["Users"]
     users.update(schemaName="my-users-schema", tags=[{"tagKey": "team", "tagValue": "recs"}])
     users["datasetImportJob"] = {"importMode": "FULL", "publishAttributionMetricsToS3": False}
@@ -373,14 +392,21 @@ BAD_PARAMS = [
     (
         "group-role-without-kms",
         _set("datasetGroup.roleArn", _ROLE),
-        ["datasetGroup.roleArn: only used to access a KMS key; add kmsKeyArn or remove roleArn"],
+        [
+            "datasetGroup.roleArn: encrypted dataset groups are not supported by this pipeline yet: Personalize would "
+            "need the role to use the KMS key and the pipeline neither grants nor tests that, so the run would fail "
+            "after creating resources; remove kmsKeyArn and roleArn"
+        ],
     ),
     (
         "group-kms-pattern",
         _set("datasetGroup.kmsKeyArn", "alias/my-key"),
         [
             'datasetGroup.kmsKeyArn: "alias/my-key" is not valid: expected a KMS key ARN such as '
-            "arn:aws:kms:us-east-1:123456789012:key/<key id>"
+            "arn:aws:kms:us-east-1:123456789012:key/<key id>",
+            "datasetGroup.kmsKeyArn: encrypted dataset groups are not supported by this pipeline yet: Personalize "
+            "would need the role to use the KMS key and the pipeline neither grants nor tests that, so the run would "
+            "fail after creating resources; remove kmsKeyArn and roleArn",
         ],
     ),
     (
@@ -983,7 +1009,7 @@ def test_build_plan_seed_example_derived_names_are_pinned(seed_params, seed_data
         "e64f9f55553d22877369a2b901a97961e157bf5afc628de48da50ec7a9d1383c",
         "143ba3715f38dccf5551521581aac11cc37384d2b5c327946e75df315a829af3",
     ]
-    assert plan["solutions"][0]["solutionVersion"] == {"name": "Solution-ef092efbd2a5"}
+    assert plan["solutions"][0]["solutionVersion"] == {"name": "Solution-6b263590c36d"}
 
 
 @pytest.mark.parametrize(
@@ -1126,11 +1152,11 @@ VALID_SETUPS = [
     ("changes", "solution", "version"), [c[1:] for c in VALID_SETUPS], ids=[c[0] for c in VALID_SETUPS]
 )
 def test_build_plan_valid_optional_setup_is_accepted_and_carried(seed_params, seed_data, changes, solution, version):
-    # GIVEN the seed params with one optional feature set up correctly (its schema field or dataset included)
+    # GIVEN the seed params on an explicit recipe (the plan would replace AutoML with one), and one optional
+    # feature set up correctly (its schema field or dataset included)
+    _recipe("aws-user-personalization-v2")(seed_params)
     for change in changes:
         change(seed_params, seed_data)
-    if "recipeArn" in solution:
-        del seed_params["solution"]["performAutoML"]
     seed_params["solution"].update(solution)
     if version is not None:
         seed_params["solutionVersion"] = version

@@ -18,7 +18,7 @@ from personalize_pipeline import errors, steps
 from personalize_pipeline.config import MissingSetting, Settings
 from personalize_pipeline.errors import TRANSIENT_ERROR_NAMES
 from personalize_pipeline.observability import metrics
-from personalize_pipeline.polling import POLICIES, PollRecord, new_record
+from personalize_pipeline.polling import PollRecord, new_record, next_wait
 
 PREFIX = "arn:aws:personalize:us-east-1:123456789012"
 GROUP_ARN = f"{PREFIX}:dataset-group/retail-demo"
@@ -135,7 +135,7 @@ def test_run_step_check_default_polls_the_resource(stubber: Stubber) -> None:
     # WHEN a check step runs with the default check
     result = steps.run_step({"action": "check", "resource": group_record().to_dict()}, Recorder())
     # THEN the record reports ACTIVE and the time waited
-    assert (result["status"], result["waitedSeconds"]) == ("ACTIVE", POLICIES["datasetGroup"].wait_seconds)
+    assert (result["status"], result["waitedSeconds"]) == ("ACTIVE", next_wait("datasetGroup", 0))
 
 
 @pytest.mark.parametrize("action", ["create", "Ensure", "", None])

@@ -16,7 +16,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from .errors import ResourceConflict, ResourceFailed, ResourceTimeout
-from .polling import KIND_LABELS, POLICIES, PollRecord, new_record
+from .polling import KIND_LABELS, POLICIES, PollRecord, estimate_seconds, new_record, next_wait
 from .resources import describe, effective_status, error_code, name_from_arn
 from .status import Phase, phase_of
 
@@ -26,6 +26,8 @@ MAX_ATTEMPTS = 9
 #: Names available to one content: ``<name>``, ``<name>-r2`` ... ``<name>-r99``. Successful jobs use names
 #: too (going back to earlier data imports it again), so there are more names than allowed failures.
 MAX_NAMES = 99
+#: The tag an import job carries with the bytes it imports, so a later run can scale its duration.
+SIZE_TAG = "personalize-pipeline:bytes"
 
 
 # ----------------------------------------------------------------------------- shared mechanics
@@ -122,10 +124,26 @@ def check(client: Any, record: PollRecord) -> PollRecord:
         name=record.name,
         status="ACTIVE" if phase is Phase.ACTIVE else status,
         action=record.action,
-        waitSeconds=policy.wait_seconds,
+        waitSeconds=next_wait(record.kind, waited, record.details.get("estimatedSeconds")),
         waitedSeconds=waited,
         details=record.details,
     )
+
+
+def _took_seconds(resource: dict[str, Any]) -> float | None:
+    """How long an ACTIVE resource (or update) took: creation to its last status change."""
+    if phase_of(resource.get("status", "")) is not Phase.ACTIVE:
+        return None
+    created, updated = resource.get("creationDateTime"), resource.get("lastUpdatedDateTime")
+    if created is None or updated is None:
+        return None
+    return (updated - created).total_seconds()
+
+
+def _history(durations: list[float | None], scale: float = 1.0) -> dict[str, int]:
+    """``estimatedSeconds`` for a record's details, from earlier durations (oldest first), if any."""
+    estimate = estimate_seconds([d for d in durations if d], scale)
+    return {} if estimate is None else {"estimatedSeconds": estimate}
 
 
 def _attempt_name(base: str, attempt: int) -> str:
@@ -275,13 +293,22 @@ def ensure_import(client: Any, arn_prefix: str, dataset_arn: str, role_arn: str,
         action = "reused" if phase_of(latest["status"]) is Phase.ACTIVE else "resumed"
         resource = describe(client, "datasetImportJob", latest["datasetImportJobArn"]) or latest
         return _record("datasetImportJob", latest["datasetImportJobArn"], latest["jobName"], resource, action)
+    size = int(spec.get("sizeBytes") or 0)
+    tags = [t for t in job.get("tags", []) if t["tagKey"] != SIZE_TAG]
+    if size > 0:
+        tags.append({"tagKey": SIZE_TAG, "tagValue": str(size)})
+    history: dict[str, int] | None = None
     failures = 0
     for attempt in range(1, MAX_NAMES + 1):
         name = _attempt_name(base, attempt)
         arn = f"{arn_prefix}:dataset-import-job/{name}"
         existing = describe(client, "datasetImportJob", arn)
         if existing is None:
+            if history is None:  # read once, before this run's job joins the dataset's history
+                history = _import_history(client, jobs, size)
             request = {**job, "jobName": name, "datasetArn": dataset_arn, "roleArn": role_arn}
+            if tags:
+                request["tags"] = tags
             existing, action = _create_or_adopt(
                 lambda request=request: client.create_dataset_import_job(**request),
                 lambda arn=arn: describe(client, "datasetImportJob", arn),
@@ -290,7 +317,7 @@ def ensure_import(client: Any, arn_prefix: str, dataset_arn: str, role_arn: str,
             if ours and phase_of(existing["status"]) is not Phase.FAILED:  # created, or a race adopted
                 if action == "reused" and phase_of(existing["status"]) is not Phase.ACTIVE:
                     action = "resumed"
-                return _record("datasetImportJob", arn, name, existing, action)
+                return _record("datasetImportJob", arn, name, existing, action, **history)
         # Job names are account-wide and jobs cannot be deleted: this name is spent, take the next one.
         if existing.get("datasetArn") == dataset_arn and phase_of(existing["status"]) is Phase.FAILED:
             failures += 1
@@ -303,6 +330,24 @@ def ensure_import(client: Any, arn_prefix: str, dataset_arn: str, role_arn: str,
         f"all {MAX_NAMES} import job names for these {spec['datasetType']} files ({base}, {base}-r2 ...) are "
         "taken; rename the dataset group to import them again"
     )
+
+
+def _import_history(client: Any, jobs: list[dict[str, Any]], size: int) -> dict[str, int]:
+    """Expected duration of importing ``size`` bytes into this dataset, from its latest finished import.
+
+    An import's time grows with the bytes it reads, so the earlier duration is scaled by the ratio of the
+    sizes; the size of an earlier job is the tag this pipeline gave it (without one: no estimate).
+    """
+    if size <= 0:
+        return {}
+    for job in reversed(jobs):  # ``jobs`` is oldest first: walk back to the newest finished import
+        took = _took_seconds(job)
+        if took is None:
+            continue
+        tags = client.list_tags_for_resource(resourceArn=job["datasetImportJobArn"]).get("tags", [])
+        earlier = next((t["tagValue"] for t in tags if t["tagKey"] == SIZE_TAG), "")
+        return _history([took], size / int(earlier)) if earlier.isdigit() and int(earlier) > 0 else {}
+    return {}
 
 
 # ----------------------------------------------------------------------------- solution
@@ -342,6 +387,9 @@ def ensure_solution_version(client: Any, solution_arn: str, spec: dict[str, Any]
         summaries = _list_all(client, "list_solution_versions", "solutionVersions", solutionArn=solution_arn)
         summaries.sort(key=lambda v: v["creationDateTime"], reverse=True)
         attempts: dict[int, dict[str, Any]] = {}
+        mode = spec.get("trainingMode", "FULL")
+        # Earlier trainings of this solution in the same mode, oldest first: how long this one should take.
+        durations = [_took_seconds(s) for s in reversed(summaries) if s.get("trainingMode", "FULL") == mode]
         for summary in summaries:
             version = describe(client, "solutionVersion", summary["solutionVersionArn"])
             attempt = _attempt_of(base, version["name"]) if version else None
@@ -368,7 +416,9 @@ def ensure_solution_version(client: Any, solution_arn: str, spec: dict[str, Any]
                 raise
             continue  # a concurrent run started the same training: adopt it on the next pass
         resource = describe(client, "solutionVersion", arn) or {"status": "CREATE PENDING"}
-        return _record("solutionVersion", arn, name, resource, "created", solutionArn=solution_arn)
+        return _record(
+            "solutionVersion", arn, name, resource, "created", solutionArn=solution_arn, **_history(durations)
+        )
     raise ResourceConflict(f"solution version '{base}' is being created concurrently and cannot be read back")
 
 
@@ -408,9 +458,19 @@ def ensure_campaign(client: Any, arn_prefix: str, solution_version_arn: str, spe
         )
     if phase is Phase.DELETING:
         _fail_if_unusable("campaign", name, existing)
+    # The campaign's own history: how long its creation, or its latest update, took.
+    latest = existing.get("latestCampaignUpdate") or existing
     client.update_campaign(campaignArn=arn, **wanted)
     resource = describe(client, "campaign", arn) or existing
-    return _record("campaign", arn, name, resource, "updated", solutionVersionArn=solution_version_arn)
+    return _record(
+        "campaign",
+        arn,
+        name,
+        resource,
+        "updated",
+        solutionVersionArn=solution_version_arn,
+        **_history([_took_seconds(latest)]),
+    )
 
 
 def _latest_campaign_settings(campaign: dict[str, Any]) -> dict[str, Any]:

@@ -54,6 +54,8 @@ class RunSummary:
     resources: list[Line]
     metrics: dict[str, dict[str, float]] = field(default_factory=dict)  # version ARN -> metric -> value
     campaigns: list[str] = field(default_factory=list)
+    #: What the pipeline did differently from params.json, and why (e.g. performAutoML replaced).
+    notes: list[str] = field(default_factory=list)
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -113,6 +115,7 @@ def success_message(summary: RunSummary) -> tuple[str, str]:
         f"The Amazon Personalize pipeline finished: {campaigns} {'is' if len(summary.campaigns) == 1 else 'are'} "
         "ACTIVE and serving recommendations.",
         f"{created} resource(s) created, updated or resumed; {reused} reused unchanged.",
+        *(["", "Notes", *(f"  - {note}" for note in summary.notes)] if summary.notes else []),
         "",
         "Resources",
         *_resource_table(summary.resources),

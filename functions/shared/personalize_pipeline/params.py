@@ -34,7 +34,15 @@ from personalize_pipeline.request_shapes import (
     user_members,
     with_hint,
 )
-from personalize_pipeline.schemas import NUMERIC_TYPES, check_schema, schema_fields
+from personalize_pipeline.schemas import (
+    DOMAIN_RULES,
+    NUMERIC_TYPES,
+    check_domain_schema,
+    check_schema,
+    field_changes,
+    replacement_problems,
+    schema_fields,
+)
 
 TOP_LEVEL_KEYS: tuple[str, ...] = ("datasetGroup", "datasets", "solution", "solutionVersion", "campaign")
 REQUIRED_SECTIONS: tuple[str, ...] = ("datasetGroup", "datasets", "solution", "campaign")
@@ -53,6 +61,14 @@ _ACTIONS_REQUIRED_RECIPES = frozenset({"aws-next-best-action"})
 _UPDATE_TRAINING_RECIPES = frozenset({"aws-user-personalization", "aws-hrnn-coldstart"})
 _INCREMENTAL_UPDATE_RECIPES = frozenset({"aws-semantic-similarity"})
 _RATE = re.compile(r"rate\((\d+) days?\)")
+_DOMAIN_USE_CASE_PREFIXES = ("aws-ecomm-", "aws-vod-")
+#: What ``performAutoML: true`` trains instead: the current recipe AWS recommends for user personalization.
+AUTOML_REPLACEMENT_RECIPE = "arn:aws:personalize:::recipe/aws-user-personalization-v2"
+_ENCRYPTION_UNSUPPORTED = (
+    "encrypted dataset groups are not supported by this pipeline yet: Personalize would need the role to use the "
+    "KMS key and the pipeline neither grants nor tests that, so the run would fail after creating resources; "
+    "remove kmsKeyArn and roleArn"
+)
 
 
 def build_plan(
@@ -123,6 +139,8 @@ class _Validation:
         self.datasets_declared = False
         #: Types an unknown dataset key probably meant ("Userz"): their folders are not "undeclared" either.
         self.suggested_types: set[str] = set()
+        #: datasetGroup.domain when it is a valid domain: its schemas must carry the domain's fields.
+        self.domain: str | None = None
 
     # -- parsing ------------------------------------------------------------------------------------
 
@@ -192,8 +210,13 @@ class _Validation:
 
     def _check_dataset_group(self, section: Any) -> None:
         self.problems.extend(check_request(DATASET_GROUP, section, "datasetGroup"))
-        if isinstance(section, dict) and "roleArn" in section and "kmsKeyArn" not in section:
-            self.problems.append("datasetGroup.roleArn: only used to access a KMS key; add kmsKeyArn or remove roleArn")
+        if not isinstance(section, dict):
+            return
+        if section.get("domain") in DOMAIN_RULES:
+            self.domain = section["domain"]
+        for member in ("kmsKeyArn", "roleArn"):
+            if member in section:
+                self.problems.append(f"datasetGroup.{member}: {_ENCRYPTION_UNSUPPORTED}")
 
     def _check_datasets(self, section: Any) -> None:
         if not isinstance(section, dict):
@@ -236,6 +259,9 @@ class _Validation:
                 continue
             if "schema" in value:
                 self.problems.extend(check_schema(value["schema"], dataset_type, join_path(path, "schema")))
+                if self.domain:
+                    schema_path = join_path(path, "schema")
+                    self.problems.extend(check_domain_schema(value["schema"], dataset_type, self.domain, schema_path))
             else:
                 self.problems.append(f"{join_path(path, 'schema')}: required but missing (the dataset's Avro schema)")
             if "schemaName" in value:
@@ -271,6 +297,12 @@ class _Validation:
             self.problems.append(
                 "solution.recipeArn: required unless performAutoML is true, e.g. "
                 '"arn:aws:personalize:::recipe/aws-user-personalization-v2"'
+            )
+        if recipe is not None and recipe.startswith(_DOMAIN_USE_CASE_PREFIXES):
+            self.problems.append(
+                f"solution.recipeArn: {recipe} is a domain use case, which serves recommenders (CreateRecommender), "
+                "not solutions; this pipeline creates a solution, so choose a custom recipe such as "
+                "aws-user-personalization-v2"
             )
         if recipe in _RETIRED_RECIPES:
             self.problems.append(
@@ -483,7 +515,8 @@ class _Validation:
                 schema["domain"] = group["domain"]
             dataset = {"name": section["name"], "datasetType": folder}
             dataset.update(user_members(DATASET, section, exclude=("name",)))
-            fingerprint = folder_fingerprint(_direct_objects(folder, self.data.csv_objects(folder)))
+            objects = _direct_objects(folder, self.data.csv_objects(folder))
+            fingerprint = folder_fingerprint(objects)
             job = {
                 "jobName": import_job_name(group_name, folder, fingerprint),
                 "dataSource": {"dataLocation": f"s3://{self.bucket}/{folder}/"},
@@ -497,10 +530,13 @@ class _Validation:
                     "dataset": dataset,
                     "datasetImportJob": job,
                     "fingerprint": fingerprint,
+                    # Import time grows with it: the import step scales earlier durations by it.
+                    "sizeBytes": sum(obj.size for obj in objects),
                 }
             )
 
         solution = user_members(SOLUTION, document["solution"])
+        notes = _replace_automl(solution)
         # The API defaults to weekly automatic training: a bill nobody asked for; the pipeline trains itself.
         solution.setdefault("performAutoTraining", False)
         version_options = user_members(SOLUTION_VERSION, document.get("solutionVersion") or {})
@@ -518,9 +554,68 @@ class _Validation:
                     "solution": solution,
                     "solutionVersion": {"name": version_name, **version_options},
                     "campaigns": [user_members(CAMPAIGN, document["campaign"])],
+                    "notes": notes,
                 }
             ],
         }
+
+
+def _replace_automl(solution: dict[str, Any]) -> list[str]:
+    """Drop the deprecated performAutoML from the request; if it was true, train the recommended recipe.
+
+    AutoML searched the HRNN recipes, which are retired, and AWS recommends against it; CreateSolution still
+    takes it. The seed example uses it, so it keeps working, on the recipe AWS recommends for the use case.
+    Returns the notes the run reports (log and success e-mail).
+    """
+    if solution.pop("performAutoML", None) is not True:
+        return []
+    solution["recipeArn"] = AUTOML_REPLACEMENT_RECIPE
+    config = solution.get("solutionConfig")
+    if isinstance(config, dict) and config.pop("autoMLConfig", None) is not None and not config:
+        del solution["solutionConfig"]
+    return [
+        f"solution '{solution['name']}': performAutoML is deprecated by Amazon Personalize (it searched recipes "
+        "that are no longer available), so the pipeline did not send it and trains the current recommended "
+        f"User-Personalization recipe instead: {AUTOML_REPLACEMENT_RECIPE}"
+    ]
+
+
+def existing_dataset_problems(plan: dict[str, Any], existing: Mapping[str, dict[str, Any]]) -> list[str]:
+    """Problems of swapping the existing datasets of the plan's dataset group to the plan's schemas.
+
+    ``existing`` maps a dataset folder (``Interactions``...) to ``{"schemaArn", "schema"}`` of the dataset
+    that already exists in the group (read by Load Parameters). The Dataset step calls UpdateDataset when
+    the schema differs; UpdateDataset only replaces the schema of Items and Users datasets, keeping every
+    field with its type and attributes and new fields nullable. Anything else would fail after resources
+    were created, so it is refused here, naming the fields and the way out.
+    """
+    group = plan["datasetGroup"]["name"]
+    problems = []
+    for dataset in plan["datasets"]:
+        folder = dataset["folder"]
+        current = existing.get(folder)
+        if current is None or current["schemaArn"].rsplit("/", 1)[-1] == dataset["schema"]["name"]:
+            continue
+        old_name = current["schemaArn"].rsplit("/", 1)[-1]
+        path = f"datasets.{folder}.schema"
+        old, new = current["schema"], json.loads(dataset["schema"]["schema"])
+        if folder == "Interactions":
+            changes = field_changes(old, new)
+            same = f'the fields are the same, only the schema name differs: set "schemaName": "{old_name}"'
+            problems.append(
+                f"{path}: dataset group '{group}' already has an Interactions dataset on schema {old_name}, and "
+                f"Personalize cannot replace an Interactions dataset's schema (only Items and Users): "
+                f"{'; '.join(changes) or same}. "
+                "Keep the current schema, or use a new datasetGroup.name for a dataset group with the new one"
+            )
+        elif changes := replacement_problems(old, new):
+            problems.append(
+                f"{path}: dataset group '{group}' already has a {folder} dataset on schema {old_name}, and a "
+                f"replacement schema must keep every current field with its type and attributes and add only "
+                f"nullable fields: {'; '.join(changes)}. Keep the current fields (add a renamed or retyped field "
+                "as a new nullable field beside the old one), or use a new datasetGroup.name"
+            )
+    return problems
 
 
 def _direct_objects(folder: str, objects: list[CsvObject]) -> list[CsvObject]:

@@ -380,3 +380,90 @@ def _check_rules(fields: list[_Field], dataset_type: str, fields_path: str, prob
             f"{fields_path}: {article} {dataset_type} schema allows at most {rules.max_metadata} metadata fields "
             f"besides {besides}; found {len(metadata)} ({names})"
         )
+
+
+@dataclass(frozen=True)
+class DomainField:
+    """A field a domain requires: its allowed base types and whether it must be categorical."""
+
+    types: tuple[str, ...]
+    categorical: bool = False
+
+
+#: What a Domain dataset group requires beyond the custom rules, per dataset type (ECOMMERCE- and
+#: VIDEO-ON-DEMAND-datasets-and-schemas pages; Users datasets need nothing more in either domain).
+DOMAIN_RULES: Mapping[str, Mapping[str, Mapping[str, DomainField]]] = {
+    "ECOMMERCE": {
+        "Interactions": {"EVENT_TYPE": DomainField(("string",))},
+        "Items": {"PRICE": DomainField(("float", "double")), "CATEGORY_L1": DomainField(("string",), True)},
+    },
+    "VIDEO_ON_DEMAND": {
+        "Interactions": {"EVENT_TYPE": DomainField(("string",))},
+        "Items": {"GENRES": DomainField(("string",), True), "CREATION_TIMESTAMP": DomainField(("long",))},
+    },
+}
+
+
+def check_domain_schema(schema: Any, dataset_type: str, domain: str, path: str) -> list[str]:
+    """Problems of a schema with the fields ``domain`` requires for ``dataset_type`` (CreateSchema refuses it)."""
+    rules = DOMAIN_RULES.get(domain, {}).get(dataset_type, {})
+    if not rules or not isinstance(schema, dict):
+        return []
+    raw_fields = schema.get("fields") if isinstance(schema.get("fields"), list) else []
+    raw = {f.get("name"): (i, f) for i, f in enumerate(raw_fields) if isinstance(f, dict)}
+    fields = schema_fields(schema)
+    problems = []
+    for name, rule in rules.items():
+        wanted = ("categorical " if rule.categorical else "") + " or ".join(f'"{t}"' for t in rule.types)
+        if name not in fields:
+            problems.append(
+                f"{join_path(path, 'fields')}: {dataset_type} schemas of {domain} dataset groups need the field "
+                f"{name} ({wanted})"
+            )
+        elif fields[name] not in rule.types or (rule.categorical and raw[name][1].get("categorical") is not True):
+            field_path = index_path(join_path(path, "fields"), raw[name][0])
+            problems.append(f"{field_path}: in a {domain} dataset group, {name} must be {wanted}")
+    return problems
+
+
+def _field_attributes(raw: dict[str, Any]) -> tuple[Any, ...]:
+    """What UpdateDataset compares for one field: base type, nullability and the Personalize flags."""
+    parsed = _parse_type(raw.get("type"))
+    kind = (parsed.base, parsed.nullable) if isinstance(parsed, FieldType) else (json.dumps(raw.get("type")), False)
+    return (*kind, *(raw.get(flag) is True for flag in _FLAGS))
+
+
+def _attributes_text(raw: dict[str, Any]) -> str:
+    flags = [flag for flag in _FLAGS if raw.get(flag) is True]
+    return json.dumps(raw.get("type")) + (f" ({', '.join(flags)})" if flags else "")
+
+
+def field_changes(current: Any, wanted: Any) -> list[str]:
+    """Every field-level difference between two schemas: dropped, changed and added fields."""
+    old = {f["name"]: f for f in current.get("fields", []) if isinstance(f, dict) and "name" in f}
+    new = {f["name"]: f for f in wanted.get("fields", []) if isinstance(f, dict) and "name" in f}
+    changes = [f"field {name} is dropped" for name in old if name not in new]
+    changes += [
+        f"field {name} changes from {_attributes_text(old[name])} to {_attributes_text(new[name])}"
+        for name in old
+        if name in new and _field_attributes(old[name]) != _field_attributes(new[name])
+    ]
+    return changes + [f"field {name} is added" for name in new if name not in old]
+
+
+def replacement_problems(current: Any, wanted: Any) -> list[str]:
+    """Why ``wanted`` cannot replace ``current`` through UpdateDataset (Items and Users only): every current
+    field must stay with the same type and attributes, and every new field must be nullable."""
+    old = {f["name"]: f for f in current.get("fields", []) if isinstance(f, dict) and "name" in f}
+    new = {f["name"]: f for f in wanted.get("fields", []) if isinstance(f, dict) and "name" in f}
+    problems = [f"field {name} is dropped" for name in old if name not in new]
+    problems += [
+        f"field {name} changes from {_attributes_text(old[name])} to {_attributes_text(new[name])}"
+        for name in old
+        if name in new and _field_attributes(old[name]) != _field_attributes(new[name])
+    ]
+    for name, raw in new.items():
+        parsed = _parse_type(raw.get("type"))
+        if name not in old and isinstance(parsed, FieldType) and not parsed.nullable:
+            problems.append(f'new field {name} is not nullable; declare it ["null", "{parsed.base}"]')
+    return problems

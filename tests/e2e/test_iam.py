@@ -1,0 +1,191 @@
+"""IAM proof in the local cloud: every grant of the template is used, and the parent grants are needed.
+
+The local cloud authorizes every call a function or the state machine makes against its role as deployed
+(local.iam) and records each decision. A run of the real pipeline through its main paths (tagged first
+run, new data, a changed Users schema, invalid params) must use every action the template grants, on a
+resource the granting statement names; and removing any one of the parent-resource grants must stop the
+pipeline with AccessDeniedException naming the action and the resource.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from moto.iam.models import iam_backends
+from samtranslator.yaml_helper import yaml_parse
+
+from local import iam
+from local.iam.policies import statement_effect, statements_of
+from local.runner import ROOT, TEMPLATE, LocalPipeline
+
+from .conftest import EXAMPLE_DATA, EXAMPLE_PARAMS
+
+pytestmark = pytest.mark.e2e
+
+ACCOUNT, REGION = "123456789012", "us-east-1"
+PERSONALIZE = f"arn:aws:personalize:{REGION}:{ACCOUNT}"
+TAGS = [{"tagKey": "project", "tagValue": "retail-demo"}]
+
+#: Granted actions no local run can exercise, each with the reason.
+NOT_EXERCISED = {
+    # Step Functions uses these, with the state machine's role, to set up delivery of its execution logs
+    # to CloudWatch Logs (Logging in the template); the local cloud does not deliver state machine logs.
+    "logs:CreateLogDelivery",
+    "logs:GetLogDelivery",
+    "logs:UpdateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:DescribeResourcePolicies",
+    "logs:DescribeLogGroups",
+}
+
+
+@dataclass(frozen=True)
+class Proof:
+    entries: list[iam.Entry]
+    physical_ids: dict[str, str]
+    #: role ARN -> the statements of its inline policies, as deployed
+    inline: dict[str, list[dict[str, Any]]]
+
+
+def tagged_params() -> dict[str, Any]:
+    params = json.loads(EXAMPLE_PARAMS.read_text())
+    for spec in (params["datasetGroup"], *params["datasets"].values(), params["solution"], params["campaign"]):
+        spec["tags"] = TAGS
+    return params
+
+
+def write(path: Path, data: Any) -> Path:
+    path.write_text(json.dumps(data, indent=1))
+    return path
+
+
+@pytest.fixture(scope="module")
+def exercised(tmp_path_factory: pytest.TempPathFactory) -> Proof:
+    """One deployed pipeline through its main paths: every IAM decision, and the roles' inline policies."""
+    tmp = tmp_path_factory.mktemp("iam-proof")
+    with LocalPipeline() as pipeline:
+        pipeline.upload_data(EXAMPLE_DATA)
+        # a first run with tags on every resource that takes them: creates and tags everything
+        params = tagged_params()
+        assert pipeline.run(write(tmp / "params.json", params)).status == "SUCCEEDED"
+        # new interactions: a new import and version, and the campaign is updated to it
+        extra = tmp / "more" / "Interactions"
+        extra.mkdir(parents=True)
+        rows = [f"u0001,i00{n:03d},{1767225600 + n}" for n in range(1, 200)]
+        (extra / "more.csv").write_text("USER_ID,ITEM_ID,TIMESTAMP\n" + "\n".join(rows) + "\n")
+        pipeline.upload_data(tmp / "more")
+        assert pipeline.run(write(tmp / "params.json", params)).status == "SUCCEEDED"
+        # a new nullable Users field: the dataset's schema is replaced (UpdateDataset)
+        params["datasets"]["Users"]["schema"]["fields"].append({"name": "CITY", "type": ["null", "string"]})
+        users = (EXAMPLE_DATA / "Users" / "users.csv").read_text().splitlines()
+        (tmp / "cities" / "Users").mkdir(parents=True)
+        (tmp / "cities" / "Users" / "users.csv").write_text(
+            "\n".join([users[0] + ",CITY"] + [row + ",Lyon" for row in users[1:]]) + "\n"
+        )
+        pipeline.upload_data(tmp / "cities")
+        assert pipeline.run(write(tmp / "params.json", params)).status == "SUCCEEDED"
+        # invalid params: the failure e-mail reads the execution history
+        params["solution"]["performHPO"] = "yes"
+        assert pipeline.run(write(tmp / "params.json", params)).status == "FAILED"
+        roles = iam_backends[ACCOUNT]["aws"].roles.values()
+        inline = {role.arn: [s for d in role.policies.values() for s in statements_of(d)] for role in roles}
+        proof = Proof(list(iam.ledger().entries), dict(pipeline.stack.physical_ids), inline)
+    return proof  # the cloud is closed: each test below may open its own
+
+
+def test_iam_successful_paths_are_never_denied(exercised: Proof) -> None:
+    assert [e for e in exercised.entries if not e.allowed] == []
+
+
+def test_iam_every_granted_action_is_used_on_a_resource_its_statement_names(
+    exercised: Proof,
+) -> None:
+    # GIVEN every authorized request of the runs, and every inline statement of every deployed role
+    entries = exercised.entries
+    dead = []
+    for role_arn, statements in exercised.inline.items():
+        for statement in statements:
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            for action in sorted(set(actions) - NOT_EXERCISED):
+                # WHEN looking for a request of this role that this statement allowed
+                if not any(
+                    e.allowed
+                    and e.role_arn == role_arn
+                    and e.action == action
+                    and statement_effect(statement, action, e.resource, dict(e.context)) == "Allow"
+                    for e in entries
+                ):
+                    dead.append(f"{role_arn.rsplit('/', 1)[-1]}: {action} on {statement['Resource']}")
+    # THEN there is none: each grant is needed by some path of the pipeline
+    assert dead == []
+
+
+def test_iam_personalize_reads_the_import_data_as_the_passed_role(
+    exercised: Proof,
+) -> None:
+    entries, physical = exercised.entries, exercised.physical_ids
+    bucket = f"arn:aws:s3:::{physical['InputBucket']}"
+    reads = {(e.action, e.resource) for e in entries if e.caller.endswith("/personalize")}
+    assert {("s3:ListBucket", bucket), ("s3:GetObject", f"{bucket}/Interactions/interactions.csv")} <= reads
+    assert {e.role_arn.rsplit("/", 1)[-1] for e in entries if e.caller.endswith("/personalize")} == {
+        physical["PersonalizeServiceRole"]
+    }
+
+
+# -- each parent-resource grant is needed ----------------------------------------------------------------
+
+
+def without_grant(path: Path, logical_id: str, action: str, resource_type: str) -> Path:
+    """A copy of template.yaml (as JSON, code paths made absolute) without ``action`` on ``<type>/*``."""
+    sam = copy.deepcopy(yaml_parse(TEMPLATE.read_text()))
+    for resource in sam["Resources"].values():
+        properties = resource.get("Properties", {})
+        for key in ("CodeUri", "ContentUri", "DefinitionUri"):
+            if isinstance(properties.get(key), str):
+                properties[key] = str((ROOT / properties[key]).resolve())
+    removed = 0
+    for policy in sam["Resources"][logical_id]["Properties"]["Policies"]:
+        for statement in policy.get("Statement", []):
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            if action in actions and f":{resource_type}/*" in json.dumps(statement["Resource"]):
+                statement["Action"] = [a for a in actions if a != action]
+                removed += 1
+    assert removed == 1, f"{logical_id} has no single statement granting {action} on {resource_type}/*"
+    for policy in sam["Resources"][logical_id]["Properties"]["Policies"]:
+        if "Statement" in policy:
+            policy["Statement"] = [s for s in policy["Statement"] if s["Action"]]
+    return write(path, sam)
+
+
+@pytest.mark.parametrize(
+    ("logical_id", "action", "parent_type", "parent"),
+    [
+        ("DatasetFunction", "CreateDataset", "dataset-group", f"{PERSONALIZE}:dataset-group/retail-demo"),
+        ("DatasetImportFunction", "CreateDatasetImportJob", "dataset", f"{PERSONALIZE}:dataset/retail-demo/"),
+        ("SolutionFunction", "CreateSolution", "dataset-group", f"{PERSONALIZE}:dataset-group/retail-demo"),
+        ("CampaignFunction", "CreateCampaign", "solution", f"{PERSONALIZE}:solution/retail-user-personalization/"),
+    ],
+)
+def test_iam_template_without_a_parent_grant_fails_with_access_denied_naming_action_and_resource(
+    tmp_path: Path, logical_id: str, action: str, parent_type: str, parent: str
+) -> None:
+    # GIVEN the template with one parent-resource grant removed
+    template = without_grant(tmp_path / "template.json", logical_id, f"personalize:{action}", parent_type)
+    with LocalPipeline(template=template) as pipeline:
+        pipeline.upload_data(EXAMPLE_DATA)
+        # WHEN the example runs
+        result = pipeline.run(EXAMPLE_PARAMS)
+    # THEN it fails, and the e-mail quotes AWS's AccessDenied for that action on the parent resource
+    assert result.status == "FAILED"
+    assert result.notification is not None
+    message = result.notification["message"]
+    assert f"An error occurred (AccessDeniedException) when calling the {action} operation: User: " in message
+    assert f"is not authorized to perform: personalize:{action} on resource: {parent}" in message
+    assert f"because no identity-based policy allows the personalize:{action} action" in message
