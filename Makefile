@@ -56,7 +56,7 @@ $(MUTATE_STAMP): requirements-mutate.txt requirements-dev.txt
 	$(MUTATE_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-mutate.txt
 	touch $(MUTATE_STAMP)
 
-mutate: $(MUTATE_STAMP) ## Mutation testing of the Lambda core (mutmut, ~10 min on 2 cores): score and survivors
+mutate: $(MUTATE_STAMP) ## Mutation testing of the Lambda core (mutmut, ~7 min on 2 free cores): score and survivors
 	$(MUTATE_VENV)/bin/python tests/mutation/mutate.py --max-children 2 --fail-under 95
 
 deploy: ## sam build && sam deploy --guided (needs the AWS SAM CLI, python3.13 and AWS credentials)
