@@ -6,6 +6,7 @@ so these tests check the class name that leaves ``run_step``, not only the messa
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from types import SimpleNamespace
@@ -237,8 +238,9 @@ LAMBDA_CONTEXT = SimpleNamespace(
     ("code", "raised"), [("ThrottlingException", errors.ThrottlingException), ("AccessDeniedException", ClientError)]
 )
 def test_instrumented_handler_throttled_past_botocore_raises_the_name_the_asl_retries(
-    code: str, raised: type[Exception]
+    code: str, raised: type[Exception], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    monkeypatch.setattr(metrics, "namespace", "PersonalizePipeline")  # the template sets it on Lambda
     # GIVEN a handler outside run_step (e.g. Load Parameters) whose AWS call fails after botocore's retries
     failure = ClientError({"Error": {"Code": code, "Message": "Rate exceeded"}}, "DescribeDatasetGroup")
 
@@ -251,3 +253,7 @@ def test_instrumented_handler_throttled_past_botocore_raises_the_name_the_asl_re
         handler({}, LAMBDA_CONTEXT)
     assert type(caught.value) is raised
     assert str(caught.value) == str(failure)
+    # AND the failure is counted in the metrics flushed as the handler ends
+    metric = "throttled_past_retries" if code == "ThrottlingException" else "aws_call_errors"
+    flushed = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    assert [line[metric] for line in flushed if metric in line] == [[1.0]]

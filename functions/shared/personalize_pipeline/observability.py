@@ -38,7 +38,9 @@ def instrumented(handler: Handler) -> Handler:
             # Throttling is not a modelled error, so botocore raises a bare ClientError once its own retries
             # are spent; every handler (not only the resource steps) gives it the name the ASL retries on.
             if error.response.get("Error", {}).get("Code") == "ThrottlingException":
+                metrics.add_metric(name="throttled_past_retries", unit="Count", value=1)
                 raise ThrottlingException(str(error)) from error
+            metrics.add_metric(name="aws_call_errors", unit="Count", value=1)
             raise
 
     wrapper.__wrapped__ = handler  # type: ignore[attr-defined]
