@@ -15,15 +15,48 @@ class PipelineError(Exception):
 class InvalidParameters(PipelineError):
     """params.json or the uploaded data is wrong; raised before any resource is created.
 
-    ``problems`` holds every problem found, each already prefixed with its JSON path or S3 key, so the
-    failure e-mail can list them all at once.
+    ``problems`` holds every problem found, each already prefixed with its JSON path or S3 key. The
+    message (what Step Functions passes on as the error's Cause, and the failure e-mail shows) carries
+    the first :data:`SHOWN_PROBLEMS` of them, each cut to :data:`PROBLEM_CHARS`, and says how many more
+    there are: thousands of problems, or one echoing a megabyte of input, must not push the Cause past
+    Step Functions' payload limit (256 KB, ``States.DataLimitExceeded``), which no Catch of ours could
+    then turn into an e-mail. The handler logs the full list.
+
+    ``dataset_group`` is the dataset group name params.json gave, when it is a valid one: the failure
+    e-mail names it (the last line of the message, read back by :func:`dataset_group_of`).
     """
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: list[str], *, dataset_group: str | None = None) -> None:
         self.problems = list(problems)
+        self.dataset_group = dataset_group
         count = len(self.problems)
         header = f"{count} problem{'s' if count != 1 else ''} in the parameters or data"
-        super().__init__(header + ":\n" + "\n".join(f"- {p}" for p in self.problems))
+        lines = [f"- {shorten_problem(p)}" for p in self.problems[:SHOWN_PROBLEMS]]
+        if count > SHOWN_PROBLEMS:
+            lines.append(f"... and {count - SHOWN_PROBLEMS} more (the Load Parameters log lists all {count})")
+        if dataset_group:
+            lines.append(f"{DATASET_GROUP_LINE}{dataset_group}")
+        super().__init__(header + ":\n" + "\n".join(lines))
+
+
+#: How many problems the message shows, and how long each may be: about 60 KB at most.
+SHOWN_PROBLEMS = 50
+PROBLEM_CHARS = 1000
+#: Prefix of the message's last line naming the dataset group (a valid name: no line break, no space).
+DATASET_GROUP_LINE = "Dataset group in the parameters: "
+
+
+def shorten_problem(problem: str) -> str:
+    if len(problem) <= PROBLEM_CHARS:
+        return problem
+    return f"{problem[: PROBLEM_CHARS - 40]}... ({len(problem) - PROBLEM_CHARS + 40} more characters)"
+
+
+def dataset_group_of(message: str) -> str:
+    """The dataset group an :class:`InvalidParameters` message names, or "" when it names none."""
+    last = message.rstrip("\n").rsplit("\n", 1)[-1]
+    name = last.removeprefix(DATASET_GROUP_LINE)
+    return name if name != last and name and " " not in name else ""
 
 
 class ResourceFailed(PipelineError):
