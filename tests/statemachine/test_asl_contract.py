@@ -129,7 +129,7 @@ def test_asl_poll_loops_wait_on_the_check_output_and_return_to_the_choice(asl: d
     # GIVEN every Choice named "<Resource> Active?"
     loops = 0
     for path, name, state in walk(asl["States"]):
-        if state["Type"] != "Choice":
+        if state["Type"] != "Choice" or not name.endswith(" Active?"):
             continue
         scope = dict((n, s) for p, n, s in walk(asl["States"]) if p == path)
         resource = name.removesuffix(" Active?")
@@ -164,3 +164,19 @@ def test_asl_statelint_rejects_a_dangling_transition(tmp_path: Path, asl_path: P
     broken = tmp_path / "broken.asl.json"
     broken.write_text(asl_path.read_text().replace('"Next": "Notify Success"', '"Next": "Nowhere"', 1))
     assert statelint_main([str(broken)]) != 0
+
+
+def test_asl_run_exclusivity_comes_right_after_load_parameters(asl: dict[str, Any]) -> None:
+    # One run at a time per dataset group: decided before any resource is touched, and each verdict leads
+    # where runs.py says (duplicate: end quietly; wait: look again; busy raises into the funnel).
+    states = asl["States"]
+    assert states["Load Parameters"]["Next"] == "Look for Other Runs"
+    assert states["Look for Other Runs"]["Next"] == "Other Run?"
+    choice = states["Other Run?"]
+    assert [(c["StringEquals"], c["Next"]) for c in choice["Choices"]] == [
+        ("duplicate", "Duplicate Delivery"),
+        ("wait", "Wait for Other Run"),
+    ]
+    assert choice["Default"] == "Create Dataset Group"
+    assert states["Wait for Other Run"]["Next"] == "Look for Other Runs"
+    assert states["Duplicate Delivery"]["Type"] == "Succeed"

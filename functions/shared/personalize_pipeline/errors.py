@@ -71,6 +71,10 @@ class ResourceTimeout(PipelineError):
     """A resource did not become ACTIVE before the deadline for its kind."""
 
 
+class RunInProgress(PipelineError):
+    """Another execution is already working on the same dataset group; this upload is refused."""
+
+
 class ThrottlingException(PipelineError):
     """Personalize throttled a call past botocore's own retries; the state machine retries it."""
 
@@ -85,6 +89,7 @@ PIPELINE_ERRORS: tuple[type[PipelineError], ...] = (
     ResourceFailed,
     ResourceConflict,
     ResourceTimeout,
+    RunInProgress,
     ThrottlingException,
     LimitExceededException,
 )

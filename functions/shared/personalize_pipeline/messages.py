@@ -33,6 +33,8 @@ NEXT_STEPS = {
     "reused, and the failed step is tried again under a new name.",
     "ResourceConflict": "An existing resource differs from params.json in something Personalize cannot change. "
     "Choose new names in params.json, or delete the existing resource, then upload the parameters again.",
+    "RunInProgress": "Nothing was changed by this upload. Wait for the running execution's e-mail, then upload the "
+    "parameters file again: one run at a time works on a dataset group.",
     "ResourceTimeout": "The resource may still finish on its own. Upload the parameters file again later: the "
     "pipeline picks up every resource where it is.",
 }
