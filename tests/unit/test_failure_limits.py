@@ -202,3 +202,11 @@ def test_failure_message_names_the_group_from_an_invalid_parameters_cause() -> N
     _, body = failure_message(context, EXECUTION_ARN, "us-east-1", "")
     # THEN it names the group
     assert body.startswith("The Amazon Personalize pipeline for dataset group 'retail-demo' failed.\n")
+
+
+def test_invalid_parameters_replaces_lone_surrogates_so_every_consumer_can_encode_it() -> None:
+    # GIVEN a problem echoing a lone surrogate from the user's JSON
+    error = InvalidParameters(["solution.name: bad name \ud800"])
+    # THEN the problems and the message hold U+FFFD instead, and encode as UTF-8 (logs, Lambda payload)
+    assert error.problems == ["solution.name: bad name \ufffd"]
+    assert str(error).encode("utf-8")

@@ -7,6 +7,8 @@ the two in step. Add a name here before using it in the ASL.
 
 from __future__ import annotations
 
+import re
+
 
 class PipelineError(Exception):
     """Base class; never raised itself, so the ASL never has to match it."""
@@ -27,7 +29,9 @@ class InvalidParameters(PipelineError):
     """
 
     def __init__(self, problems: list[str], *, dataset_group: str | None = None) -> None:
-        self.problems = list(problems)
+        # A lone UTF-16 surrogate from the user's JSON cannot be encoded as UTF-8: not in a log line, the
+        # Lambda error payload nor an e-mail. Each problem holds U+FFFD in its place from here on.
+        self.problems = [_SURROGATE.sub("\ufffd", problem) for problem in problems]
         self.dataset_group = dataset_group
         count = len(self.problems)
         header = f"{count} problem{'s' if count != 1 else ''} in the parameters or data"
@@ -39,6 +43,7 @@ class InvalidParameters(PipelineError):
         super().__init__(header + ":\n" + "\n".join(lines))
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
 #: How many problems the message shows, and how long each may be: about 60 KB at most.
 SHOWN_PROBLEMS = 50
 PROBLEM_CHARS = 1000
