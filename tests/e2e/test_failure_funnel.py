@@ -104,3 +104,23 @@ def test_funnel_first_failure_email_refused_sends_the_fallback_and_ends_failed_w
     description = boto3.client("stepfunctions").describe_execution(executionArn=result.executionArn)
     assert description["error"] == "InvalidParameters"
     assert "campaign.minProvisionedTPS" in description["cause"]
+
+
+def test_funnel_params_file_over_1_mib_is_refused_naming_the_file(
+    open_pipeline: Callable[..., LocalPipeline], write_params: Callable[[str, str], Path]
+) -> None:
+    # GIVEN a 2 MiB params.json (valid JSON: a huge string value)
+    pipeline = open_pipeline()
+    params = _params(padding="x" * (2 * 1024 * 1024))
+    # WHEN uploaded
+    result = pipeline.run(write_params("params.json", json.dumps(params)))
+    # THEN one InvalidParameters problem names the object and its size, and nothing is created
+    assert result.status == "FAILED"
+    assert result.notification is not None
+    message = result.notification["message"]
+    size = len(json.dumps(params).encode())
+    assert (
+        f"1 problem in the parameters or data:\n  - s3://{pipeline.stack.bucket_name}/params.json: {size} bytes"
+        in message
+    )
+    assert sum(len(arns) for arns in pipeline.inventory().values()) == 0
