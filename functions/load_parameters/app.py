@@ -8,7 +8,8 @@ a schema change UpdateDataset would refuse is reported here, not after resources
 
 from personalize_pipeline.clients import client
 from personalize_pipeline.config import settings
-from personalize_pipeline.data_files import list_data
+from personalize_pipeline.data_files import DataListing, list_data
+from personalize_pipeline.data_values import plan_checks
 from personalize_pipeline.errors import InvalidParameters, shorten_problem
 from personalize_pipeline.existing import existing_datasets
 from personalize_pipeline.observability import instrumented, logger, metrics
@@ -35,7 +36,8 @@ def lambda_handler(event, context):
         raise InvalidParameters([f"s3://{bucket}/{key}: {obj['ContentLength']} bytes; a parameters file is < 1 MiB"])
     body = obj["Body"].read()
     try:
-        plan = build_plan(body, bucket=bucket, key=key, version_id=version_id, data=list_data(s3, bucket))
+        data = list_data(s3, bucket)
+        plan = build_plan(body, bucket=bucket, key=key, version_id=version_id, data=data)
         existing = existing_datasets(client("personalize"), settings().arn_prefix, plan)
         problems = existing_dataset_problems(plan, existing)
         if problems:
@@ -54,4 +56,11 @@ def lambda_handler(event, context):
     for solution in plan["solutions"]:
         for note in solution["notes"]:
             logger.warning(note)
+    # The work list of Check Data Values: every row is checked before anything is created.
+    plan["dataChecks"] = _data_checks(plan, data)
     return plan
+
+
+def _data_checks(plan: dict, data: DataListing) -> dict:
+    objects = [obj for folder in data.folders.values() for obj in folder if obj.header is not None]
+    return plan_checks(plan, {o.key: o.header for o in objects}, {o.key: (o.etag, o.size) for o in objects})

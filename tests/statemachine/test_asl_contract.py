@@ -167,7 +167,7 @@ def test_asl_statelint_rejects_a_dangling_transition(tmp_path: Path, asl_path: P
 
 
 def test_asl_run_exclusivity_comes_right_after_load_parameters(asl: dict[str, Any]) -> None:
-    # One run at a time per dataset group: decided before any resource is touched, and each verdict leads
+    # One run at a time per dataset group: decided before any data check or resource, and each verdict leads
     # where runs.py says (duplicate: end quietly; wait: look again; busy raises into the funnel).
     states = asl["States"]
     assert states["Load Parameters"]["Next"] == "Look for Other Runs"
@@ -177,6 +177,6 @@ def test_asl_run_exclusivity_comes_right_after_load_parameters(asl: dict[str, An
         ("duplicate", "Duplicate Delivery"),
         ("wait", "Wait for Other Run"),
     ]
-    assert choice["Default"] == "Create Dataset Group"
+    assert choice["Default"] == "Check Data Values"  # before the data is read: a refused run costs nothing
     assert states["Wait for Other Run"]["Next"] == "Look for Other Runs"
     assert states["Duplicate Delivery"]["Type"] == "Succeed"
