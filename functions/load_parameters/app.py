@@ -3,16 +3,18 @@
 Runs before any Personalize resource exists, so bad input costs nothing: every problem is reported at
 once with its JSON path or S3 key (InvalidParameters), and the failure e-mail lists them all. A valid
 plan is then checked against the datasets that already exist in its dataset group (read-only describes):
-a schema change UpdateDataset would refuse is reported here, not after resources were created.
+a schema change UpdateDataset would refuse, or a name taken by a resource this stack did not create, is
+reported here, not after resources were created.
 """
 
 from personalize_pipeline.clients import client
-from personalize_pipeline.config import settings
+from personalize_pipeline.config import settings, stack_context
 from personalize_pipeline.data_files import DataListing, list_data
 from personalize_pipeline.data_values import plan_checks
 from personalize_pipeline.errors import InvalidParameters, shorten_problem
-from personalize_pipeline.existing import existing_datasets
+from personalize_pipeline.existing import existing_datasets, foreign_resources, service_recipes
 from personalize_pipeline.observability import instrumented, logger, metrics
+from personalize_pipeline.offline_rules import first_import_problems
 from personalize_pipeline.params import build_plan, existing_dataset_problems
 
 #: params.json describes a handful of API calls; anything this large is not a parameters file.
@@ -36,10 +38,14 @@ def lambda_handler(event, context):
         raise InvalidParameters([f"s3://{bucket}/{key}: {obj['ContentLength']} bytes; a parameters file is < 1 MiB"])
     body = obj["Body"].read()
     try:
+        personalize = client("personalize")
+        stack = stack_context(service_recipes(personalize))
         data = list_data(s3, bucket)
-        plan = build_plan(body, bucket=bucket, key=key, version_id=version_id, data=data)
-        existing = existing_datasets(client("personalize"), settings().arn_prefix, plan)
-        problems = existing_dataset_problems(plan, existing)
+        plan = build_plan(body, bucket=bucket, key=key, version_id=version_id, data=data, stack=stack)
+        arn_prefix = settings().arn_prefix
+        problems = foreign_resources(personalize, arn_prefix, plan, stack.name)
+        existing = existing_datasets(personalize, arn_prefix, plan)
+        problems += existing_dataset_problems(plan, existing) + first_import_problems(plan, existing)
         if problems:
             raise InvalidParameters(problems, dataset_group=plan["datasetGroup"]["name"])
     except InvalidParameters as error:

@@ -22,7 +22,7 @@ recorded in ``ledger()``.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -252,7 +252,7 @@ def _check_request(model: Any, params: dict[str, Any], context: Mapping[str, Any
     region = context.get("client_region") or "us-east-1"
     prefix = model.service_model.signing_name
     api_params = context.get("local_iam_params", {})
-    checks = checks_for(prefix, model.name, api_params, region, caller.account)
+    checks = checks_for(prefix, model.name, api_params, region, caller.account, _tag_reader(caller.account, region))
     secure = str(params.get("url", "https:")).startswith("https:")
     try:
         authorize(caller, checks, request_context(caller, region, secure))
@@ -260,6 +260,17 @@ def _check_request(model: Any, params: dict[str, Any], context: Mapping[str, Any
         return _error_response(prefix, str(denied), params.get("url", ""))
     params.setdefault("headers", {})[CHECKED_HEADER] = "checked"
     return None
+
+
+def _tag_reader(account: str, region: str) -> Callable[[str], Mapping[str, str] | None]:
+    """Reads a resource's tags from the installed Personalize emulator (none installed: no tags)."""
+    from local.personalize import installed
+
+    def tags_of(arn: str) -> Mapping[str, str] | None:
+        emulator = installed()
+        return emulator.resource_tags(account, region, arn) if emulator else None
+
+    return tags_of
 
 
 def _error_response(prefix: str, message: str, url: str) -> tuple[Any, dict[str, Any]]:

@@ -53,7 +53,19 @@ def _created_id(own_type: str, params: Mapping[str, Any]) -> str:
     return str(params.get("name") or params.get("jobName"))
 
 
-def personalize_checks(operation: str, params: Mapping[str, Any], region: str, account: str) -> list[Check]:
+#: ARN -> the tags of that resource now, or None when it does not exist (the emulator's, in the local cloud).
+TagReader = Callable[[str], Mapping[str, str] | None]
+
+
+def _resource_context(arn: str, tags_of: TagReader | None) -> dict[str, Any]:
+    """``aws:ResourceTag/<key>`` of the resource a check names: IAM reads the target's tags at request time."""
+    tags = tags_of(arn) if tags_of and arn != "*" else None
+    return {f"aws:ResourceTag/{key}": value for key, value in (tags or {}).items()}
+
+
+def personalize_checks(
+    operation: str, params: Mapping[str, Any], region: str, account: str, tags_of: TagReader | None = None
+) -> list[Check]:
     table = personalize_table()
     entry = table["actions"].get(operation)
     if entry is None:
@@ -82,9 +94,15 @@ def personalize_checks(operation: str, params: Mapping[str, Any], region: str, a
         context["aws:TagKeys"] = [t["tagKey"] for t in tags]
         context.update({f"aws:RequestTag/{t['tagKey']}": t["tagValue"] for t in tags})
     if entry["required"]:
-        checks = [Check(action, arn_of(t), context) for t in entry["required"]]
+        checks = []
+        for resource_type in entry["required"]:
+            arn = arn_of(resource_type)
+            # The resource a Create makes has no tags yet; every other one is read at request time.
+            existing = {} if resource_type == created else _resource_context(arn, tags_of)
+            checks.append(Check(action, arn, {**context, **existing}))
     elif entry.get("anyOf"):
-        checks = [Check(action, str(params["resourceArn"]), context)]
+        arn = str(params["resourceArn"])
+        checks = [Check(action, arn, {**context, **_resource_context(arn, tags_of)})]
     else:
         checks = [Check(action, "*", context)]
     if tags and created in entry["required"]:
@@ -137,10 +155,20 @@ OTHER_SERVICES: dict[tuple[str, str], Resolver] = {
 }
 
 
-def checks_for(prefix: str, operation: str, params: Mapping[str, Any], region: str, account: str) -> list[Check]:
-    """Every (action, resource, context) the request needs; ``prefix`` is the IAM service prefix."""
+def checks_for(
+    prefix: str,
+    operation: str,
+    params: Mapping[str, Any],
+    region: str,
+    account: str,
+    tags_of: TagReader | None = None,
+) -> list[Check]:
+    """Every (action, resource, context) the request needs; ``prefix`` is the IAM service prefix.
+
+    ``tags_of`` reads a Personalize resource's current tags, for ``aws:ResourceTag`` conditions.
+    """
     if prefix == "personalize":
-        return personalize_checks(operation, params, region, account)
+        return personalize_checks(operation, params, region, account, tags_of)
     resolver = OTHER_SERVICES.get((prefix, operation))
     if resolver is None:
         raise UnresolvedRequest(f"the local cloud does not know what {prefix}:{operation} must be authorized for")

@@ -169,6 +169,19 @@ class PersonalizeEmulator:
                     return import_jobs.records(state, dataset, now)
         raise KeyError(dataset_arn)
 
+    def resource_tags(self, account: str, region: str, arn: str) -> dict[str, str] | None:
+        """The tags of the resource at ``arn`` (None if it does not exist): what IAM evaluates as
+        ``aws:ResourceTag/<key>`` when a request names that resource."""
+        with self._lock:
+            state = self._regions.get((account, region))
+            if state is None:
+                return None
+            state.sweep(self.clock.now())
+            try:
+                return dict(state.find(arn.removesuffix("/$LATEST")).tags)
+            except ResourceNotFoundException:
+                return None
+
     # --- used by the responses layer --------------------------------------------------------------
 
     def handle(self, account: str, region: str, generation: object, operation: str, params: dict) -> dict:
@@ -371,9 +384,17 @@ class RegionState:
 
     def tags(self, raw: list[dict[str, str]] | None, existing: dict[str, str] | None = None) -> dict[str, str]:
         merged = dict(existing or {})
+        keys = [tag["tagKey"] for tag in raw or []]
+        repeated = sorted({key for key in keys if keys.count(key) > 1})
+        if repeated:
+            # [I] the code for a repeated key is undocumented; a bad request is InvalidInputException.
+            raise InvalidInputException(f"Tag keys must be unique in a request: {', '.join(repeated)}.")
         for tag in raw or []:
             if tag["tagKey"].lower().startswith("aws:"):
                 raise InvalidInputException(f"Tag keys cannot start with 'aws:': {tag['tagKey']}.")
+            # "Don't use aws: ... as a prefix for either keys or values" (Personalize tagging restrictions).
+            if tag.get("tagValue", "").lower().startswith("aws:"):
+                raise InvalidInputException(f"Tag values cannot start with 'aws:': {tag['tagValue']}.")
             merged[tag["tagKey"]] = tag["tagValue"]
         if len(merged) > self.quotas.tags_per_resource:
             raise TooManyTagsException(

@@ -59,6 +59,8 @@ OPERATIONS = (
     "ListCampaigns",
     "UpdateCampaign",
     "DeleteCampaign",
+    "ListRecipes",
+    "DescribeRecipe",
     "ListTagsForResource",
     "TagResource",
     "UntagResource",

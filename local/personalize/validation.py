@@ -117,6 +117,9 @@ def _violations(shape: Shape, value: Any, path: str) -> Iterator[tuple[str, Any,
             yield path, value, f"Member must have value greater than or equal to {meta['min']}"
         if "max" in meta and value > meta["max"]:
             yield path, value, f"Member must have value less than or equal to {meta['max']}"
+        elif kind == "integer" and not -(2**31) <= value < 2**31:
+            # The service reads an ``integer`` member as a Java int: anything wider cannot be one.
+            yield path, value, f"Member must have value less than or equal to {2**31 - 1}"
 
 
 def _length(meta: dict[str, Any], length: int, path: str, value: Any) -> Iterator[tuple[str, Any, str]]:

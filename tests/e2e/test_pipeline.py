@@ -165,6 +165,9 @@ def test_pipeline_changed_immutable_setting_fails_with_both_values_and_keeps_the
     assert pipeline.run(EXAMPLE_PARAMS).status == "SUCCEEDED"
     params = json.loads(EXAMPLE_PARAMS.read_text())
     params["solution"]["performHPO"] = True
+    # (the stack's HPO caps require the bound on training jobs)
+    hpo = {"hpoResourceConfig": {"maxNumberOfTrainingJobs": "4", "maxParallelTrainingJobs": "2"}}
+    params["solution"].setdefault("solutionConfig", {})["hpoConfig"] = hpo
     # WHEN they are uploaded
     result = pipeline.run(write_params("params.json", json.dumps(params)))
     # THEN the run fails at the solution, naming the setting with both values, and nothing is duplicated

@@ -1,4 +1,4 @@
-"""Load Parameters reads existing datasets and schemas: exactly those reads are granted, on scoped ARNs."""
+"""Load Parameters reads existing resources and the recipe list: exactly those reads are granted, on scoped ARNs."""
 
 from __future__ import annotations
 
@@ -9,18 +9,35 @@ from .conftest import ROOT
 from .test_template import _personalize_actions, as_list, statements
 
 
+def _resource_type(resource: Any) -> str:
+    return resource if isinstance(resource, str) else resource["Fn::Sub"].rsplit(":", 1)[-1]
+
+
 def test_template_load_parameters_grants_exactly_the_reads_it_makes(template: dict[str, Any]) -> None:
-    # GIVEN the Personalize calls existing.py makes (the only Personalize code Load Parameters runs)
+    # GIVEN the Personalize calls existing.py makes (the only Personalize code Load Parameters runs); the
+    # describes of foreign_resources take their kind from a list and ListRecipes goes through a paginator,
+    # which the call reader cannot follow, so those are named here
     tree = ast.parse((ROOT / "functions/shared/personalize_pipeline/existing.py").read_text())
-    needed = _personalize_actions(tree, {"existing_datasets"})
+    needed = _personalize_actions(tree, {"existing_datasets", "foreign_resources", "service_recipes"})
     # WHEN the function's policy statements are read
     granted = {
-        (action.split(":")[1], resource["Fn::Sub"].rsplit(":", 1)[-1])
+        (action.split(":")[1], _resource_type(resource))
         for statement in statements(template["Resources"]["LoadParametersFunction"])
         for action in as_list(statement["Action"])
         if action.startswith("personalize:")
         for resource in as_list(statement["Resource"])
     }
-    # THEN each call is granted on its own resource type (iam-reference: dataset*, schema*) and nothing else
-    assert needed == {"DescribeDataset", "DescribeSchema"}
-    assert granted == {("DescribeDataset", "dataset/*"), ("DescribeSchema", "schema/*")}
+    # THEN each call is granted on its own resource types (iam-reference) and nothing else: read-only
+    assert needed == {"DescribeDataset", "DescribeSchema", "ListTagsForResource"}
+    assert granted == {
+        ("DescribeDataset", "dataset/*"),
+        ("DescribeSchema", "schema/*"),
+        ("DescribeDatasetGroup", "dataset-group/*"),
+        ("DescribeSolution", "solution/*"),
+        ("DescribeCampaign", "campaign/*"),
+        ("ListTagsForResource", "dataset-group/*"),
+        ("ListTagsForResource", "dataset/*"),
+        ("ListTagsForResource", "solution/*"),
+        ("ListTagsForResource", "campaign/*"),
+        ("ListRecipes", "*"),
+    }

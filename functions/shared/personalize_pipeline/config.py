@@ -8,7 +8,10 @@ when the template and the code disagree.
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 from dataclasses import dataclass
+
+from personalize_pipeline.offline_rules import CostCaps, StackContext
 
 
 class MissingSetting(RuntimeError):
@@ -42,3 +45,33 @@ def personalize_role_arn() -> str:
 
 def console_region() -> str:
     return os.environ.get("CONSOLE_REGION") or os.environ.get("AWS_REGION") or "us-east-1"
+
+
+def _flag(name: str) -> bool:
+    value = _require(name).lower()
+    if value not in ("true", "false"):
+        raise MissingSetting(f"environment variable {name} must be true or false, got {value!r}; check template.yaml")
+    return value == "true"
+
+
+def _count(name: str) -> int:
+    value = _require(name)
+    if not value.isdigit():
+        raise MissingSetting(f"environment variable {name} must be a whole number, got {value!r}; check template.yaml")
+    return int(value)
+
+
+def stack_context(recipes: Collection[str] | None) -> StackContext:
+    """The stack's identity (its tag value), partition and cost caps, as the template set them."""
+    return StackContext(
+        name=_require("PIPELINE_STACK_NAME"),
+        partition=settings().arn_prefix.split(":")[1],
+        caps=CostCaps(
+            max_min_provisioned_tps=_count("MAX_MIN_PROVISIONED_TPS"),
+            allow_hpo=_flag("ALLOW_HPO"),
+            max_hpo_training_jobs=_count("MAX_HPO_TRAINING_JOBS"),
+            max_hpo_parallel_training_jobs=_count("MAX_HPO_PARALLEL_TRAINING_JOBS"),
+            allow_auto_training=_flag("ALLOW_AUTO_TRAINING"),
+        ),
+        recipes=recipes,
+    )

@@ -16,6 +16,17 @@ from typing import Any
 from personalize_pipeline.data_files import DATASET_FOLDERS, CsvObject, DataListing, folder_fingerprint, parse_header
 from personalize_pipeline.errors import InvalidParameters
 from personalize_pipeline.naming import canonical_json, import_job_name, schema_name, solution_version_name
+from personalize_pipeline.offline_rules import (
+    HPO_MAXIMA,
+    CostCaps,
+    StackContext,
+    campaign_problems,
+    recipe_problems,
+    solution_problems,
+    solution_version_problems,
+    tag_problems,
+    with_stack_tag,
+)
 from personalize_pipeline.request_shapes import (
     CAMPAIGN,
     DATASET,
@@ -64,6 +75,12 @@ _RATE = re.compile(r"rate\((\d+) days?\)")
 _DOMAIN_USE_CASE_PREFIXES = ("aws-ecomm-", "aws-vod-")
 #: What ``performAutoML: true`` trains instead: the current recipe AWS recommends for user personalization.
 AUTOML_REPLACEMENT_RECIPE = "arn:aws:personalize:::recipe/aws-user-personalization-v2"
+#: Without a stack (callers other than Load Parameters): only the service's own limits apply.
+_NO_CAPS = CostCaps(
+    max_min_provisioned_tps=2**31 - 1,
+    max_hpo_training_jobs=HPO_MAXIMA["maxNumberOfTrainingJobs"],
+    max_hpo_parallel_training_jobs=HPO_MAXIMA["maxParallelTrainingJobs"],
+)
 _ENCRYPTION_UNSUPPORTED = (
     "encrypted dataset groups are not supported by this pipeline yet: Personalize would need the role to use the "
     "KMS key and the pipeline neither grants nor tests that, so the run would fail after creating resources; "
@@ -78,13 +95,16 @@ def build_plan(
     key: str,
     version_id: str | None,
     data: DataListing,
+    stack: StackContext | None = None,
 ) -> dict[str, Any]:
     """Validate params.json and the bucket's data; return the normalised plan.
 
-    ``params`` is the parsed document or the raw object body. Raises :class:`InvalidParameters` with
-    every problem found. Pure: no AWS call, so a bad upload can never create anything.
+    ``params`` is the parsed document or the raw object body. ``stack`` (Load Parameters always passes
+    it) adds the stack's rules: its cost caps, the recipe list, and the stack tag on every resource.
+    Raises :class:`InvalidParameters` with every problem found. Pure: no AWS call, so a bad upload can
+    never create anything.
     """
-    validation = _Validation(bucket=bucket, key=key, data=data)
+    validation = _Validation(bucket=bucket, key=key, data=data, stack=stack)
     document = validation.parse(params)
     if document is not None:
         validation.check(document)
@@ -155,7 +175,10 @@ def _duplicate_problems(value: Any, path: str) -> list[str]:
 
 
 class _Validation:
-    def __init__(self, *, bucket: str, key: str, data: DataListing) -> None:
+    def __init__(self, *, bucket: str, key: str, data: DataListing, stack: StackContext | None = None) -> None:
+        self.stack = stack
+        #: Tags the pipeline adds to each resource (the stack tag), counted against the service's 50.
+        self.own_tags = 1 if stack else 0
         self.bucket = bucket
         self.key = key
         self.data = data
@@ -252,7 +275,37 @@ class _Validation:
                 self._check_training_mode(version, document["solution"])
         if "campaign" in document:
             self.problems.extend(check_request(CAMPAIGN, document["campaign"], "campaign"))
+        self._check_offline_rules(document)
         self._check_data()
+
+    def _check_offline_rules(self, document: dict[str, Any]) -> None:
+        """Rules the service applies only once resources exist, and the stack's cost caps (offline_rules)."""
+        sections = {"datasetGroup": document.get("datasetGroup")}
+        for written, value in self.datasets.values():
+            if isinstance(value, dict):
+                path = join_path("datasets", written)
+                sections[path] = value
+                if isinstance(value.get("datasetImportJob"), dict):
+                    sections[join_path(path, "datasetImportJob")] = value["datasetImportJob"]
+        sections.update({key: document.get(key) for key in ("solution", "solutionVersion", "campaign")})
+        for path, section in sections.items():
+            if isinstance(section, dict) and "tags" in section:
+                # Import jobs also carry the size tag the import step reads back (ensure.SIZE_TAG).
+                extra = 1 if path.endswith("datasetImportJob") else 0
+                self.problems.extend(tag_problems(section["tags"], join_path(path, "tags"), self.own_tags + extra))
+        caps = self.stack.caps if self.stack else _NO_CAPS
+        solution = document.get("solution")
+        if isinstance(solution, dict):
+            if self.stack:
+                recipe = solution.get("recipeArn")
+                name = recipe.rsplit("/", 1)[-1] if isinstance(recipe, str) else ""
+                explained = name in _RETIRED_RECIPES or name.startswith(_DOMAIN_USE_CASE_PREFIXES)
+                self.problems.extend(recipe_problems(recipe, self.stack, explained))
+            self.problems.extend(solution_problems(solution, caps))
+        if isinstance(document.get("solutionVersion"), dict):
+            self.problems.extend(solution_version_problems(document["solutionVersion"]))
+        if isinstance(document.get("campaign"), dict):
+            self.problems.extend(campaign_problems(document["campaign"], caps))
 
     def _check_dataset_group(self, section: Any) -> None:
         self.problems.extend(check_request(DATASET_GROUP, section, "datasetGroup"))
@@ -558,14 +611,14 @@ class _Validation:
             if "domain" in group:
                 schema["domain"] = group["domain"]
             dataset = {"name": section["name"], "datasetType": folder}
-            dataset.update(user_members(DATASET, section, exclude=("name",)))
+            dataset.update(self._tagged(user_members(DATASET, section, exclude=("name",))))
             objects = _direct_objects(folder, self.data.csv_objects(folder))
             fingerprint = folder_fingerprint(objects)
             job = {
                 "jobName": import_job_name(group_name, folder, fingerprint),
                 "dataSource": {"dataLocation": f"s3://{self.bucket}/{folder}/"},
             }
-            job.update(user_members(DATASET_IMPORT_JOB, section.get("datasetImportJob") or {}))
+            job.update(self._tagged(user_members(DATASET_IMPORT_JOB, section.get("datasetImportJob") or {})))
             datasets.append(
                 {
                     "datasetType": folder.upper(),
@@ -579,11 +632,11 @@ class _Validation:
                 }
             )
 
-        solution = user_members(SOLUTION, document["solution"])
+        solution = self._tagged(user_members(SOLUTION, document["solution"]))
         notes = _replace_automl(solution)
         # The API defaults to weekly automatic training: a bill nobody asked for; the pipeline trains itself.
         solution.setdefault("performAutoTraining", False)
-        version_options = user_members(SOLUTION_VERSION, document.get("solutionVersion") or {})
+        version_options = self._tagged(user_members(SOLUTION_VERSION, document.get("solutionVersion") or {}))
         version_name = solution_version_name(
             solution,
             [(d["schema"]["name"], d["fingerprint"]) for d in datasets],
@@ -591,17 +644,23 @@ class _Validation:
         )
         return {
             "source": {"bucket": self.bucket, "key": self.key, "versionId": version_id},
-            "datasetGroup": user_members(DATASET_GROUP, group),
+            "datasetGroup": self._tagged(user_members(DATASET_GROUP, group)),
             "datasets": datasets,
             "solutions": [
                 {
                     "solution": solution,
                     "solutionVersion": {"name": version_name, **version_options},
-                    "campaigns": [user_members(CAMPAIGN, document["campaign"])],
+                    "campaigns": [self._tagged(user_members(CAMPAIGN, document["campaign"]))],
                     "notes": notes,
                 }
             ],
         }
+
+    def _tagged(self, request: dict[str, Any]) -> dict[str, Any]:
+        """The request with the stack tag added: IAM lets the pipeline create only what carries it."""
+        if self.stack is None:
+            return request
+        return {**request, "tags": with_stack_tag(request.get("tags"), self.stack)}
 
 
 def _replace_automl(solution: dict[str, Any]) -> list[str]:

@@ -309,6 +309,9 @@ class _Walker:
                 self._add(node, f"expected {_KINDS[kind]}, got {show(value)}")
             elif isinstance(value, int | float) and "max" in meta and value > meta["max"]:
                 self._add(node, f"{show(value)} is above the maximum of {meta['max']}")
+            elif kind == "integer" and isinstance(value, int) and not -(2**31) <= value < 2**31:
+                # The service reads an ``integer`` member as a 32-bit int: a wider value cannot be one.
+                self._add(node, f"{show(value)} is beyond a 32-bit integer (at most {2**31 - 1})")
         elif kind == "list" and isinstance(value, list | tuple):
             if "max" in meta and len(value) > meta["max"]:
                 self._add(node, f"has {len(value)} items; the maximum is {meta['max']}")

@@ -10,6 +10,7 @@ from . import (  # noqa: F401  (imported to register their operations)
     dataset_groups,
     datasets,
     import_jobs,
+    recipes,
     schemas,
     solution_versions,
     solutions,

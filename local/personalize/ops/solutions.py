@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from typing import TYPE_CHECKING
 
@@ -53,6 +54,20 @@ def _check_schedule(config: dict) -> None:
         raise InvalidInputException(f"Invalid schedulingExpression {expression}: use rate(N days) with N from 1 to 30.")
 
 
+#: hpoResourceConfig maxima (HPOResourceConfig documentation in the service model).
+HPO_LIMITS = {"maxNumberOfTrainingJobs": 40, "maxParallelTrainingJobs": 10}
+
+
+def _check_hpo_resources(config: dict) -> None:
+    resources = (config.get("hpoConfig") or {}).get("hpoResourceConfig") or {}
+    for member, most in HPO_LIMITS.items():
+        if member not in resources:
+            continue
+        value = resources[member]
+        if not value.isdigit() or not 1 <= int(value) <= most:
+            raise InvalidInputException(f"{member} must be a whole number from 1 to {most}, not {value!r}.")
+
+
 @operation("CreateSolution")
 def create_solution(state: RegionState, p: dict, now: float) -> dict:
     group = state.get(state.dataset_groups, p["datasetGroupArn"])
@@ -74,12 +89,14 @@ def create_solution(state: RegionState, p: dict, now: float) -> dict:
         raise InvalidInputException("aws-next-best-action does not support hyperparameter optimization.")
     if "eventValueThreshold" in config:
         try:
-            float(config["eventValueThreshold"])
+            if not math.isfinite(float(config["eventValueThreshold"])):
+                raise ValueError
         except ValueError:
             raise InvalidInputException(
                 f"eventValueThreshold must be a number, not {config['eventValueThreshold']!r}."
             ) from None
     _check_schedule(config)
+    _check_hpo_resources(config)
     alive = sum(
         1
         for s in state.solutions.values()
