@@ -55,6 +55,7 @@ def _summarize(event: dict) -> dict:
         metrics.add_metric(name="data_rejected", unit="Count", value=1)
         logger.warning("data rejected", extra={"problems": problems})
         raise InvalidParameters(problems)
+    metrics.add_metric(name="data_accepted", unit="Count", value=1)
     for warning in warnings:
         logger.warning(warning)
     return {

@@ -38,6 +38,8 @@ PARAMETERS = {"Email": "ops@example.com"}
 ITEMS = [{"pauseSeconds": 100, "value": n} for n in range(3)]
 #: Prepare (1 s Lambda) + Wait 30 s + Map of items pausing 100 s then a 1 s Lambda + Parallel of 60 s.
 HAPPY_SECONDS = 1 + 30 + 101 + 60
+#: Real seconds; only a hang guard (runs take simulated time), generous for a loaded 2-core machine.
+HANG_GUARD_S = 120
 
 
 @dataclass
@@ -58,7 +60,7 @@ class Deployed:
         known = {e["executionArn"] for e in self.executions()}
         self.upload(body)
         (started,) = [e for e in self.executions() if e["executionArn"] not in known]
-        return wait_for_execution(started["executionArn"], timeout_s=10)
+        return wait_for_execution(started["executionArn"], timeout_s=HANG_GUARD_S)
 
 
 def _deployed(cloud: LocalCloud, template: Path = MINI_APP, **parameters: str) -> Deployed:

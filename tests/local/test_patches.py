@@ -28,6 +28,9 @@ from local.clock import SimClock
 from local.deploy import LocalCloud, execution_history, local_cloud, wait_for_execution
 from local.lambda_runtime import FunctionCode
 
+#: Real seconds; only a hang guard (runs take simulated time), generous for a loaded 2-core machine.
+HANG_GUARD_S = 120
+
 LAMBDAS = Path(__file__).parent / "fixtures" / "lambdas"
 EPOCH = datetime.datetime.fromtimestamp(SimClock().epoch, datetime.UTC)
 
@@ -320,7 +323,7 @@ def _run(machine_arn: str, execution_input: Any = None, name: str = "run") -> di
     arn = boto3.client("stepfunctions").start_execution(
         stateMachineArn=machine_arn, name=name, input=json.dumps(execution_input or {})
     )["executionArn"]
-    return wait_for_execution(arn, timeout_s=10)
+    return wait_for_execution(arn, timeout_s=HANG_GUARD_S)
 
 
 def _seconds(description: dict[str, Any]) -> float:

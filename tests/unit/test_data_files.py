@@ -6,6 +6,8 @@ import json
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
+from botocore.stub import Stubber
 from moto import mock_aws
 
 from personalize_pipeline.data_files import (
@@ -15,6 +17,7 @@ from personalize_pipeline.data_files import (
     folder_fingerprint,
     list_data,
     parse_header,
+    read_header,
 )
 from personalize_pipeline.errors import InvalidParameters
 from personalize_pipeline.params import build_plan
@@ -124,6 +127,48 @@ def test_list_data_single_line_file_without_newline_is_its_header(s3):
     assert list_data(s3, BUCKET).csv_objects("Users")[0].header == "USER_ID,AGE"
 
 
+@pytest.mark.parametrize(
+    ("body", "header"),
+    [
+        pytest.param("USER_ID,AGE \r\nu1,3\r\n", "USER_ID,AGE ", id="only-the-carriage-return-is-cut"),
+        pytest.param("USER_ID,INDEX\r\nu1,3\r\n", "USER_ID,INDEX", id="name-ending-in-x"),
+        pytest.param("\nUSER_ID,AGE\n", "", id="empty-first-line"),
+        pytest.param("\nUSER_ID,AGE\n" + "u1,3\n" * 20000, "", id="empty-first-line-of-a-big-file"),
+    ],
+)
+def test_list_data_header_is_the_first_line_exactly(s3, body, header):
+    # GIVEN a CSV whose first line has trailing characters, or is empty
+    put(s3, "Users/users.csv", body)
+    # WHEN listed THEN the header is the first line without its line ending, nothing more removed
+    (obj,) = list_data(s3, BUCKET).csv_objects("Users")
+    assert (obj.header, obj.header_error) == (header, None)
+
+
+@pytest.mark.parametrize(
+    ("code", "status"), [("PreconditionFailed", 412), ("412", 412)], ids=["s3-code", "bare-status-code"]
+)
+def test_read_header_precondition_failure_is_recorded(code, status):
+    # GIVEN S3 answers the ranged GET with a failed If-Match, spelt as the code or as the bare status
+    client = boto3.client("s3", region_name="us-east-1")
+    with Stubber(client) as stubber:
+        stubber.add_client_error("get_object", service_error_code=code, http_status_code=status)
+        # WHEN the header is read
+        result = read_header(client, BUCKET, "Users/u.csv", etag='"e1"', size=10)
+    # THEN the change is recorded, not raised
+    assert result == (None, "the object changed while it was being checked; upload params.json again")
+
+
+def test_read_header_other_error_propagates():
+    # GIVEN S3 refuses the GET for another reason
+    client = boto3.client("s3", region_name="us-east-1")
+    with Stubber(client) as stubber:
+        stubber.add_client_error("get_object", service_error_code="AccessDenied", http_status_code=403)
+        # WHEN the header is read THEN the error reaches the caller (the step fails with it)
+        with pytest.raises(ClientError) as raised:
+            read_header(client, BUCKET, "Users/u.csv", etag='"e1"', size=10)
+    assert raised.value.response["Error"]["Code"] == "AccessDenied"
+
+
 def test_list_data_object_replaced_between_list_and_read_is_reported(s3):
     # GIVEN a CSV overwritten right after the listing saw it
     put(s3, "Users/users.csv", "USER_ID,AGE\n")
@@ -158,6 +203,31 @@ def test_data_listing_round_trips_through_json(s3):
     again = DataListing.from_dict(json.loads(json.dumps(listing.to_dict())))
     # THEN nothing is lost
     assert again == listing
+
+
+def test_list_data_bucket_with_only_params_json_is_an_empty_listing(s3):
+    # GIVEN a bucket that holds params.json and nothing else (S3 then lists no CommonPrefixes at all)
+    put(s3, "params.json", "{}")
+    # WHEN the bucket is listed
+    # THEN the listing is empty: no folder, no root CSV, no CSV in any dataset folder
+    assert list_data(s3, BUCKET) == DataListing()
+
+
+def test_list_data_folder_names_are_kept_whole(s3):
+    # GIVEN top-level folders whose names end in characters other than the separator
+    put(s3, "INBOX/u.csv", "USER_ID\n")
+    put(s3, "Users/u.csv", "USER_ID\n")
+    # WHEN the bucket is listed
+    # THEN only the trailing "/" is removed from each folder name
+    assert list_data(s3, BUCKET).top_level_folders == ["INBOX", "Users"]
+
+
+def test_data_listing_from_empty_document_is_an_empty_listing():
+    # GIVEN a listing document without any key (the defaults of an older or hand-written payload)
+    # WHEN it is read back
+    # THEN it is the empty listing, with every dataset folder present and empty
+    assert DataListing.from_dict({}) == DataListing()
+    assert DataListing.from_dict({}).folders == {"Interactions": [], "Users": [], "Items": []}
 
 
 def test_folder_fingerprint_depends_on_files_not_on_order():
@@ -204,7 +274,10 @@ def test_build_plan_seed_layout_in_s3_validates_end_to_end(s3):
     with pytest.raises(InvalidParameters) as raised:
         build_plan(params, bucket=BUCKET, key="params.json", version_id=None, data=list_data(s3, BUCKET))
     # THEN the forgotten dataset is reported; once declared, the plan fingerprints the real objects
-    assert raised.value.problems[0].startswith(f"s3://{BUCKET}/Users/: holds 1 CSV file")
+    assert raised.value.problems == [
+        f"s3://{BUCKET}/Users/: holds 1 CSV file but params.json declares no Users dataset; add datasets.Users or "
+        "delete the files (they would be silently ignored)"
+    ]
     params["datasets"]["Users"] = {
         "name": "UsersDataset",
         "schema": {

@@ -20,7 +20,7 @@ from botocore.stub import Stubber
 
 from personalize_pipeline import ensure
 from personalize_pipeline.errors import ResourceConflict, ResourceFailed, ResourceTimeout
-from personalize_pipeline.polling import POLICIES, PollRecord, new_record, next_wait
+from personalize_pipeline.polling import KIND_LABELS, POLICIES, PollRecord, new_record, next_wait
 from personalize_pipeline.resources import describe
 
 PREFIX = "arn:aws:personalize:us-east-1:123456789012"
@@ -328,8 +328,9 @@ def test_ensure_dataset_group_created_but_not_describable_fails(personalize: Any
     expect_describe(stubber, "datasetGroup", GROUP_ARN, None)
     # WHEN it is ensured
     # THEN the run fails with a message instead of polling a ghost
-    with pytest.raises(ResourceFailed, match="cannot be described"):
+    with pytest.raises(ResourceFailed) as raised:
         ensure.ensure_dataset_group(personalize, PREFIX, {"name": GROUP})
+    assert str(raised.value) == "Personalize accepted the create call but the resource cannot be described"
 
 
 @pytest.mark.parametrize(
@@ -362,13 +363,77 @@ def test_ensure_dataset_group_domain_differs_conflict_names_both_values(
         assert value in message
 
 
+KMS_KEY = "arn:aws:kms:us-east-1:123456789012:key/1111aaaa-2222-bbbb-3333-cccc4444dddd"
+OTHER_KMS_KEY = "arn:aws:kms:us-east-1:123456789012:key/9999ffff-8888-eeee-7777-dddd6666cccc"
+KMS_ROLE = "arn:aws:iam::123456789012:role/PersonalizeKms"
+OTHER_KMS_ROLE = "arn:aws:iam::123456789012:role/OtherKms"
+ENCRYPTED = {"kmsKeyArn": KMS_KEY, "roleArn": KMS_ROLE}
+
+
+@pytest.mark.parametrize(
+    ("existing", "spec", "differences"),
+    [
+        pytest.param(
+            {"kmsKeyArn": OTHER_KMS_KEY, "roleArn": KMS_ROLE},
+            ENCRYPTED,
+            [f'kmsKeyArn is "{OTHER_KMS_KEY}"; params ask for "{KMS_KEY}"'],
+            id="other-key",
+        ),
+        pytest.param(
+            {"kmsKeyArn": KMS_KEY, "roleArn": OTHER_KMS_ROLE},
+            ENCRYPTED,
+            [f'roleArn is "{OTHER_KMS_ROLE}"; params ask for "{KMS_ROLE}"'],
+            id="other-role",
+        ),
+        pytest.param(
+            {},
+            ENCRYPTED,
+            [f'kmsKeyArn is null; params ask for "{KMS_KEY}"', f'roleArn is null; params ask for "{KMS_ROLE}"'],
+            id="unencrypted-group",
+        ),
+        pytest.param(
+            ENCRYPTED,
+            {},
+            [
+                f'kmsKeyArn is "{KMS_KEY}"; params ask for no KMS key (Personalize\'s own encryption)',
+                f'roleArn is "{KMS_ROLE}"; params ask for no role (no KMS key)',
+            ],
+            id="params-without-key",
+        ),
+    ],
+)
+def test_ensure_dataset_group_encryption_differs_conflict_names_both_values(
+    personalize: Any, stubber: Stubber, existing: dict[str, str], spec: dict[str, str], differences: list[str]
+) -> None:
+    # GIVEN a dataset group with that name exists with other encryption settings (they cannot change)
+    expect_describe(stubber, "datasetGroup", GROUP_ARN, group_body(**existing))
+    # WHEN it is ensured
+    with pytest.raises(ResourceConflict) as raised:
+        ensure.ensure_dataset_group(personalize, PREFIX, {"name": GROUP, **spec})
+    # THEN the whole message names the group and both values of each setting that differs
+    assert str(raised.value) == (
+        f"dataset group '{GROUP}' already exists but differs: {'; '.join(differences)}. "
+        "Choose another dataset group name, or delete the existing one."
+    )
+
+
+def test_ensure_dataset_group_same_encryption_is_reused(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN the dataset group exists with the KMS key and role params.json asks for
+    expect_describe(stubber, "datasetGroup", GROUP_ARN, group_body(**ENCRYPTED))
+    # WHEN it is ensured
+    record = ensure.ensure_dataset_group(personalize, PREFIX, {"name": GROUP, **ENCRYPTED})
+    # THEN it is reused
+    assert record == new_record("datasetGroup", GROUP_ARN, GROUP, "ACTIVE", "reused")
+
+
 def test_ensure_dataset_group_create_failed_raises_with_reason(personalize: Any, stubber: Stubber) -> None:
     # GIVEN the group exists but its creation failed
     expect_describe(stubber, "datasetGroup", GROUP_ARN, group_body("CREATE FAILED", failureReason="KMS key disabled"))
     # WHEN it is ensured
-    # THEN the run fails with Personalize's reason
-    with pytest.raises(ResourceFailed, match="KMS key disabled"):
+    # THEN the run fails naming the group, its status and Personalize's reason
+    with pytest.raises(ResourceFailed) as raised:
         ensure.ensure_dataset_group(personalize, PREFIX, {"name": GROUP})
+    assert str(raised.value) == f"dataset group '{GROUP}' is CREATE FAILED: KMS key disabled"
 
 
 def test_ensure_dataset_group_being_deleted_is_a_conflict(personalize: Any, stubber: Stubber) -> None:
@@ -531,6 +596,50 @@ def test_ensure_schema_key_only_in_existing_schema_conflict_names_it(personalize
     assert "doc" in message and "field order" not in message
 
 
+def test_ensure_schema_changed_field_is_shown_with_sorted_keys(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN the existing schema's field and the wanted one, each written with its keys out of order
+    old_field = {"type": "string", "name": "GENRE", "categorical": True}
+    new_field = {"type": "string", "name": "GENRE"}
+    existing = json.dumps({**INTERACTIONS_SCHEMA, "fields": [*INTERACTIONS_SCHEMA["fields"], old_field]})
+    wanted = json.dumps({**INTERACTIONS_SCHEMA, "fields": [*INTERACTIONS_SCHEMA["fields"], new_field]})
+    expect_describe(stubber, "schema", SCHEMA_ARN, schema_body(existing))
+    # WHEN it is ensured
+    with pytest.raises(ResourceConflict) as raised:
+        ensure.ensure_schema(personalize, PREFIX, {"name": SCHEMA_NAME, "schema": wanted})
+    # THEN both versions of the field are shown with sorted keys, so they read side by side
+    assert str(raised.value) == (
+        f"schema '{SCHEMA_NAME}' already exists but differs: field GENRE is "
+        '{"categorical": true, "name": "GENRE", "type": "string"}; params ask for {"name": "GENRE", "type": "string"}. '
+        f"{SCHEMA_REMEDY}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("existing", "wanted", "difference"),
+    [
+        pytest.param({"type": "record", "name": "Interactions"}, INTERACTIONS_SCHEMA, "params add field ", id="none"),
+        pytest.param(INTERACTIONS_SCHEMA, {"type": "record", "name": "Interactions"}, "params drop field ", id="all"),
+    ],
+)
+def test_ensure_schema_without_fields_conflict_lists_every_field(
+    personalize: Any, stubber: Stubber, existing: dict[str, Any], wanted: dict[str, Any], difference: str
+) -> None:
+    # GIVEN one of the two schemas has no fields list at all
+    expect_describe(stubber, "schema", SCHEMA_ARN, schema_body(json.dumps(existing)))
+    # WHEN it is ensured
+    with pytest.raises(ResourceConflict) as raised:
+        ensure.ensure_schema(personalize, PREFIX, {"name": SCHEMA_NAME, "schema": json.dumps(wanted)})
+    # THEN every field of the other one is named, and then the keys that differ
+    differences = [difference + field["name"] for field in INTERACTIONS_SCHEMA["fields"]]
+    differences += [
+        f"{key} is {json.dumps(existing.get(key))}; params ask for {json.dumps(wanted.get(key))}"
+        for key in ("namespace", "version")
+    ]
+    assert str(raised.value) == (
+        f"schema '{SCHEMA_NAME}' already exists but differs: {'; '.join(differences)}. {SCHEMA_REMEDY}"
+    )
+
+
 @pytest.mark.parametrize(
     ("existing_domain", "wanted_domain", "difference"),
     [
@@ -677,10 +786,12 @@ def test_ensure_dataset_other_name_for_the_type_is_a_conflict(personalize: Any, 
     # WHEN the dataset is ensured
     with pytest.raises(ResourceConflict) as raised:
         ensure.ensure_dataset(personalize, PREFIX, GROUP_ARN, dataset_spec())
-    # THEN the message names both names, the type and the group
-    message = str(raised.value)
-    for part in ("'retail-demo-interactions'", "'legacy-interactions'", "INTERACTIONS", f"'{GROUP}'"):
-        assert part in message
+    # THEN the message names both names, the type and the group, and what to do
+    assert str(raised.value) == (
+        "dataset 'retail-demo-interactions' already exists but differs: dataset group 'retail-demo' already has "
+        "an INTERACTIONS dataset named 'legacy-interactions'. A dataset group holds one dataset per type: use that "
+        "name in params.json."
+    )
 
 
 def test_ensure_dataset_new_schema_swaps_it_with_update_dataset(personalize: Any, stubber: Stubber) -> None:
@@ -715,8 +826,12 @@ def test_ensure_dataset_new_schema_while_dataset_busy_is_a_conflict(personalize:
     expect_describe(stubber, "dataset", DATASET_ARN, dataset_body("CREATE IN_PROGRESS", schema_arn=OLD_SCHEMA_ARN))
     # WHEN the dataset is ensured (no update_dataset queued: it must not be called)
     # THEN the run asks to try again once the dataset is ACTIVE
-    with pytest.raises(ResourceConflict, match="once it is ACTIVE"):
+    with pytest.raises(ResourceConflict) as raised:
         ensure.ensure_dataset(personalize, PREFIX, GROUP_ARN, dataset_spec())
+    assert str(raised.value) == (
+        "dataset 'retail-demo-interactions' is CREATE IN_PROGRESS; its schema can only be replaced once it is "
+        "ACTIVE. Upload the parameters again when it is."
+    )
 
 
 FAILED_SWAP = {
@@ -726,6 +841,20 @@ FAILED_SWAP = {
     "creationDateTime": T0,
     "lastUpdatedDateTime": T1,
 }
+
+
+def test_ensure_dataset_on_old_schema_being_deleted_is_a_conflict(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN the dataset, still on its old schema, is being deleted
+    expect_schema(stubber)
+    expect_describe(stubber, "dataset", DATASET_ARN, dataset_body("DELETE PENDING", schema_arn=OLD_SCHEMA_ARN))
+    # WHEN the dataset is ensured (no update_dataset queued)
+    with pytest.raises(ResourceConflict) as raised:
+        ensure.ensure_dataset(personalize, PREFIX, GROUP_ARN, dataset_spec())
+    # THEN the run stops naming the dataset, instead of swapping the schema of a dataset on its way out
+    assert str(raised.value) == (
+        "dataset 'retail-demo-interactions' is being deleted (DELETE PENDING); wait until it is gone, then upload "
+        "the parameters again"
+    )
 
 
 def test_ensure_dataset_after_failed_swap_retries_with_corrected_schema(personalize: Any, stubber: Stubber) -> None:
@@ -1015,6 +1144,35 @@ def test_ensure_import_every_attempt_failed_gives_up(personalize: Any, stubber: 
     )
 
 
+def test_ensure_import_eight_failed_jobs_try_a_ninth(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN eight failed imports of these files (the limit is nine attempts)
+    names = [attempt(JOB_BASE, n) for n in range(1, 9)]
+    expect_import_jobs(stubber, [job_summary(name, "CREATE FAILED", day(n)) for n, name in enumerate(names)])
+    for name in names:
+        expect_describe(stubber, "datasetImportJob", job_arn(name), job_body(name, "CREATE FAILED"))
+    expect_import_created(stubber, f"{JOB_BASE}-r9")
+    # WHEN the import is ensured
+    record = ensure.ensure_import(personalize, PREFIX, DATASET_ARN, ROLE_ARN, dataset_spec())
+    # THEN the ninth attempt is created
+    assert record == new_record(
+        "datasetImportJob", job_arn(f"{JOB_BASE}-r9"), f"{JOB_BASE}-r9", "CREATE PENDING", "created"
+    )
+
+
+def test_ensure_import_nine_failed_jobs_give_up_with_last_reason(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN nine failed imports of these files, the last with a reason
+    names = [attempt(JOB_BASE, n) for n in range(1, 10)]
+    expect_import_jobs(stubber, [job_summary(name, "CREATE FAILED", day(n)) for n, name in enumerate(names)])
+    for name in names:
+        reason = {"failureReason": "Access denied"} if name == names[-1] else {}
+        expect_describe(stubber, "datasetImportJob", job_arn(name), job_body(name, "CREATE FAILED", **reason))
+    # WHEN the import is ensured (no create queued)
+    with pytest.raises(ResourceFailed) as raised:
+        ensure.ensure_import(personalize, PREFIX, DATASET_ARN, ROLE_ARN, dataset_spec())
+    # THEN the run stops after nine, with the last reason
+    assert str(raised.value) == "importing the same INTERACTIONS files failed 9 times; last reason: Access denied"
+
+
 def test_ensure_import_names_spent_by_successful_imports_do_not_count_as_failures(
     personalize: Any, stubber: Stubber
 ) -> None:
@@ -1085,6 +1243,78 @@ def test_ensure_import_create_race_adopts_the_winner(personalize: Any, stubber: 
     record = ensure.ensure_import(personalize, PREFIX, DATASET_ARN, ROLE_ARN, dataset_spec())
     # THEN the running job is adopted and reported as resumed (it is still running)
     assert record == new_record("datasetImportJob", job_arn(JOB_BASE), JOB_BASE, "CREATE PENDING", "resumed")
+
+
+def test_ensure_import_job_created_with_the_dataset_belongs_to_it(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN the latest job of these files was created in the same instant as the dataset (a fast first upload)
+    expect_import_jobs(stubber, [job_summary(JOB_BASE, "ACTIVE", day(0))], born=day(0))
+    expect_describe(stubber, "datasetImportJob", job_arn(JOB_BASE), job_body())
+    # WHEN the import is ensured (no create queued)
+    record = ensure.ensure_import(personalize, PREFIX, DATASET_ARN, ROLE_ARN, dataset_spec())
+    # THEN that job filled this dataset: it is reused
+    assert record == new_record("datasetImportJob", job_arn(JOB_BASE), JOB_BASE, "ACTIVE", "reused")
+
+
+def test_ensure_import_latest_job_status_is_read_from_its_description(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN the listing still shows the job running, while its description (read after) shows it finished
+    expect_import_jobs(stubber, [job_summary(JOB_BASE, "CREATE IN_PROGRESS", day(1))])
+    expect_describe(stubber, "datasetImportJob", job_arn(JOB_BASE), job_body(status="ACTIVE"))
+    # WHEN the import is ensured
+    record = ensure.ensure_import(personalize, PREFIX, DATASET_ARN, ROLE_ARN, dataset_spec())
+    # THEN the record carries the described (newer) status
+    assert record == new_record("datasetImportJob", job_arn(JOB_BASE), JOB_BASE, "ACTIVE", "resumed")
+
+
+def test_ensure_import_create_race_adopting_a_failed_job_takes_next_name(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN a concurrent run created the same job on this dataset, and it has already failed
+    expect_import_jobs(stubber, [])
+    expect_describe(stubber, "datasetImportJob", job_arn(JOB_BASE), None)
+    expect_already_exists(stubber, "create_dataset_import_job", job_arn(JOB_BASE), import_request())
+    expect_describe(stubber, "datasetImportJob", job_arn(JOB_BASE), job_body(status="CREATE FAILED"))
+    expect_import_created(stubber, attempt(JOB_BASE, 2))
+    # WHEN the import is ensured
+    record = ensure.ensure_import(personalize, PREFIX, DATASET_ARN, ROLE_ARN, dataset_spec())
+    # THEN the failed job counts as an attempt and the next name is tried
+    assert record == new_record(
+        "datasetImportJob", job_arn(attempt(JOB_BASE, 2)), attempt(JOB_BASE, 2), "CREATE PENDING", "created"
+    )
+
+
+def test_ensure_import_every_name_taken_elsewhere_is_a_conflict(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN all 99 names for these files are held by jobs of another dataset (names are account-wide)
+    expect_import_jobs(stubber, [])
+    for n in range(1, 100):
+        expect_describe(
+            stubber,
+            "datasetImportJob",
+            job_arn(attempt(JOB_BASE, n)),
+            job_body(attempt(JOB_BASE, n), dataset_arn=OTHER_DATASET_ARN),
+        )
+    # WHEN the import is ensured (no create queued)
+    with pytest.raises(ResourceConflict) as raised:
+        ensure.ensure_import(personalize, PREFIX, DATASET_ARN, ROLE_ARN, dataset_spec())
+    # THEN the run stops after the 99th name, saying how to get out
+    assert str(raised.value) == (
+        f"all 99 import job names for these INTERACTIONS files ({JOB_BASE}, {JOB_BASE}-r2 ...) are taken; "
+        "rename the dataset group to import them again"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        pytest.param(JOB_BASE, 1, id="first"),
+        pytest.param(f"{JOB_BASE}-r2", 2, id="second"),
+        pytest.param(f"{JOB_BASE}-r99", 99, id="last"),
+        pytest.param(f"{JOB_BASE}-r100", None, id="past-the-last"),
+        pytest.param(f"{JOB_BASE}-r1", None, id="r1-is-not-a-name"),
+        pytest.param(f"{JOB_BASE}-r0", None, id="r0-is-not-a-name"),
+        pytest.param(OTHER_JOB, None, id="other-content"),
+    ],
+)
+def test_attempt_of_recognises_exactly_the_99_attempt_names(name: str, expected: int | None) -> None:
+    # GIVEN a job or version name WHEN its attempt number is read THEN only <base> and <base>-r2..-r99 count
+    assert ensure._attempt_of(JOB_BASE, name) == expected
 
 
 def test_ensure_import_create_race_lost_to_another_dataset_takes_next_name(personalize: Any, stubber: Stubber) -> None:
@@ -1213,6 +1443,88 @@ def test_ensure_solution_recipe_differs_conflict_names_both_recipes(personalize:
     message = str(raised.value)
     assert f"solution '{SOLUTION}'" in message
     assert f'recipeArn is "{OTHER_RECIPE}"; params ask for "{RECIPE}"' in message
+
+
+@pytest.mark.parametrize(
+    ("config", "body", "difference"),
+    [
+        pytest.param(
+            {"eventValueThreshold": "0.5"},
+            solution_body(),
+            'solutionConfig.eventValueThreshold is null; params ask for "0.5"',
+            id="setting-absent-from-config",
+        ),
+        pytest.param(
+            {"eventValueThreshold": "0.5"},
+            {k: v for k, v in solution_body().items() if k != "solutionConfig"},
+            'solutionConfig.eventValueThreshold is null; params ask for "0.5"',
+            id="config-absent",
+        ),
+        pytest.param(
+            {"hpoConfig": {"hpoResourceConfig": {"maxNumberOfTrainingJobs": "4"}}},
+            solution_body(),
+            'solutionConfig.hpoConfig.hpoResourceConfig.maxNumberOfTrainingJobs is null; params ask for "4"',
+            id="nested-section-absent",
+        ),
+        pytest.param(
+            {"algorithmHyperParameters": {"bptt": "64"}},
+            solution_body(),
+            'solutionConfig.algorithmHyperParameters.bptt is "32"; params ask for "64"',
+            id="nested-value-differs",
+        ),
+    ],
+)
+def test_ensure_solution_nested_setting_differs_conflict_names_its_path(
+    personalize: Any, stubber: Stubber, config: dict[str, Any], body: dict[str, Any], difference: str
+) -> None:
+    # GIVEN the solution exists without a nested setting params.json asks for (or with another value)
+    expect_describe(stubber, "solution", SOLUTION_ARN, body)
+    # WHEN it is ensured
+    with pytest.raises(ResourceConflict) as raised:
+        ensure.ensure_solution(personalize, PREFIX, GROUP_ARN, {**SOLUTION_SPEC, "solutionConfig": config})
+    # THEN it is a conflict naming the setting's full path and both values, like a flat setting
+    assert str(raised.value) == (
+        f"solution '{SOLUTION}' already exists but differs: {difference}. "
+        "A solution's configuration cannot change: choose a new solution name, or delete the old one."
+    )
+
+
+def test_ensure_solution_empty_config_section_asks_for_nothing(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN the solution exists without solutionConfig, and params.json has an empty one
+    expect_describe(
+        stubber, "solution", SOLUTION_ARN, {k: v for k, v in solution_body().items() if k != "solutionConfig"}
+    )
+    # WHEN it is ensured
+    record = ensure.ensure_solution(personalize, PREFIX, GROUP_ARN, {**SOLUTION_SPEC, "solutionConfig": {}})
+    # THEN it is reused: an empty section sets nothing that could differ
+    assert record == new_record("solution", SOLUTION_ARN, SOLUTION, "ACTIVE", "reused")
+
+
+def test_ensure_solution_flat_and_nested_differences_are_all_listed(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN the solution exists with another recipe and another hyperparameter value
+    expect_describe(stubber, "solution", SOLUTION_ARN, solution_body(recipeArn=OTHER_RECIPE))
+    spec = {**SOLUTION_SPEC, "solutionConfig": {"algorithmHyperParameters": {"bptt": "64", "hidden_dimension": "149"}}}
+    # WHEN it is ensured
+    with pytest.raises(ResourceConflict) as raised:
+        ensure.ensure_solution(personalize, PREFIX, GROUP_ARN, spec)
+    # THEN both differences are listed, in the order of params.json
+    assert str(raised.value) == (
+        f"solution '{SOLUTION}' already exists but differs: "
+        f'recipeArn is "{OTHER_RECIPE}"; params ask for "{RECIPE}"; '
+        'solutionConfig.algorithmHyperParameters.bptt is "32"; params ask for "64". '
+        "A solution's configuration cannot change: choose a new solution name, or delete the old one."
+    )
+
+
+def test_ensure_solution_boolean_echoed_as_string_is_the_same(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN Personalize echoes a boolean hyperparameter as the string "true"
+    config = {"algorithmHyperParameters": {"bptt": "32", "hidden_dimension": "149", "use_context": "true"}}
+    expect_describe(stubber, "solution", SOLUTION_ARN, solution_body(solutionConfig=config))
+    # WHEN params give it as a JSON boolean
+    spec = {**SOLUTION_SPEC, "solutionConfig": {"algorithmHyperParameters": {"use_context": True}}}
+    record = ensure.ensure_solution(personalize, PREFIX, GROUP_ARN, spec)
+    # THEN it is the same setting: the solution is reused
+    assert record == new_record("solution", SOLUTION_ARN, SOLUTION, "ACTIVE", "reused")
 
 
 def test_ensure_solution_in_another_dataset_group_is_a_conflict(personalize: Any, stubber: Stubber) -> None:
@@ -1436,6 +1748,38 @@ def test_ensure_solution_version_last_attempt_failed_gives_up_with_reason(person
     )
 
 
+def test_ensure_solution_version_eight_failed_attempts_train_a_ninth(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN eight failed trainings of this content (the limit is nine attempts)
+    expect_solution_exists(stubber)
+    attempts = range(8, 0, -1)  # newest first
+    expect_versions(stubber, [version_summary(version_arn(n), "CREATE FAILED", day(n)) for n in attempts])
+    for n in attempts:
+        name = VERSION_BASE if n == 1 else f"{VERSION_BASE}-r{n}"
+        expect_describe(stubber, "solutionVersion", version_arn(n), version_body(name, version_arn(n), "CREATE FAILED"))
+    expect_training(stubber, f"{VERSION_BASE}-r9")
+    # WHEN the version is ensured
+    record = ensure.ensure_solution_version(personalize, SOLUTION_ARN, {"name": VERSION_BASE})
+    # THEN the ninth attempt is trained
+    assert record == new_record(
+        "solutionVersion", NEW_VERSION_ARN, f"{VERSION_BASE}-r9", "CREATE PENDING", "created", solutionArn=SOLUTION_ARN
+    )
+
+
+def test_ensure_solution_version_nine_failed_attempts_give_up(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN nine failed trainings of this content
+    expect_solution_exists(stubber)
+    attempts = range(9, 0, -1)
+    expect_versions(stubber, [version_summary(version_arn(n), "CREATE FAILED", day(n)) for n in attempts])
+    for n in attempts:
+        name = VERSION_BASE if n == 1 else f"{VERSION_BASE}-r{n}"
+        expect_describe(stubber, "solutionVersion", version_arn(n), version_body(name, version_arn(n), "CREATE FAILED"))
+    # WHEN the version is ensured (no create queued)
+    with pytest.raises(ResourceFailed) as raised:
+        ensure.ensure_solution_version(personalize, SOLUTION_ARN, {"name": VERSION_BASE})
+    # THEN a tenth training is never paid for
+    assert str(raised.value) == "training failed 9 times on the same data and configuration; last reason: none given"
+
+
 @pytest.mark.parametrize(
     "versions",
     [
@@ -1511,6 +1855,35 @@ def test_ensure_solution_version_create_race_adopts_the_winner(personalize: Any,
     # THEN the winner's training is adopted and waited for, not started twice
     assert record == new_record(
         "solutionVersion", VERSION_ARN, VERSION_BASE, "CREATE PENDING", "resumed", solutionArn=SOLUTION_ARN
+    )
+
+
+@pytest.mark.parametrize(
+    ("read_back", "status"),
+    [
+        pytest.param(
+            version_body(VERSION_BASE, NEW_VERSION_ARN, "CREATE IN_PROGRESS"), "CREATE IN_PROGRESS", id="read"
+        ),
+        pytest.param(None, "CREATE PENDING", id="not-yet-readable"),
+    ],
+)
+def test_ensure_solution_version_new_training_status_is_read_back(
+    personalize: Any, stubber: Stubber, read_back: dict[str, Any] | None, status: str
+) -> None:
+    # GIVEN a solution never trained on this content
+    expect_solution_exists(stubber)
+    expect_versions(stubber, [])
+    stubber.add_response(
+        "create_solution_version",
+        {"solutionVersionArn": NEW_VERSION_ARN},
+        {"solutionArn": SOLUTION_ARN, "name": VERSION_BASE},
+    )
+    expect_describe(stubber, "solutionVersion", NEW_VERSION_ARN, read_back)
+    # WHEN the version is ensured
+    record = ensure.ensure_solution_version(personalize, SOLUTION_ARN, {"name": VERSION_BASE})
+    # THEN the record has the status read back, or CREATE PENDING if the new version cannot be read yet
+    assert record == new_record(
+        "solutionVersion", NEW_VERSION_ARN, VERSION_BASE, status, "created", solutionArn=SOLUTION_ARN
     )
 
 
@@ -1594,9 +1967,9 @@ def test_ensure_campaign_same_settings_is_reused_without_update(
     expect_describe(stubber, "campaign", CAMPAIGN_ARN, body)
     # WHEN it is ensured (no create or update queued)
     record = ensure.ensure_campaign(personalize, PREFIX, VERSION_ARN, spec)
-    # THEN it is reused
+    # THEN it is reused, and the record says which version it serves
     stubber.assert_no_pending_responses()
-    assert (record.status, record.action) == ("ACTIVE", "reused")
+    assert record == new_record("campaign", CAMPAIGN_ARN, CAMPAIGN, "ACTIVE", "reused", solutionVersionArn=VERSION_ARN)
 
 
 @pytest.mark.parametrize(
@@ -1641,9 +2014,16 @@ def test_ensure_campaign_changed_settings_updates_with_exact_params(
     # WHEN params ask for another version, capacity or configuration
     record = ensure.ensure_campaign(personalize, PREFIX, version, spec)
     # THEN the campaign is updated in place and the update (not the old ACTIVE) is polled
-    assert (record.status, record.action) == ("CREATE PENDING", "updated")
     # ... and expected to take as long as the campaign's creation did (T0 -> T1, 420 s)
-    assert record.details == {"solutionVersionArn": version, "estimatedSeconds": 420}
+    assert record == new_record(
+        "campaign",
+        CAMPAIGN_ARN,
+        CAMPAIGN,
+        "CREATE PENDING",
+        "updated",
+        solutionVersionArn=version,
+        estimatedSeconds=420,
+    )
 
 
 def test_ensure_campaign_create_race_adopts_the_winner(personalize: Any, stubber: Stubber) -> None:
@@ -1738,6 +2118,60 @@ def test_ensure_campaign_busy_defers_update_with_pending_flag(personalize: Any, 
     )
 
 
+def test_ensure_campaign_other_update_in_progress_defers_ours(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN an ACTIVE campaign while an earlier update (to another version) is still in progress
+    update = {"solutionVersionArn": OLD_VERSION_ARN, "minProvisionedTPS": 1, "status": "CREATE IN_PROGRESS"}
+    expect_describe(stubber, "campaign", CAMPAIGN_ARN, campaign_body(latestCampaignUpdate=update))
+    # WHEN the new version is ensured (no update queued: Personalize refuses a second concurrent update)
+    record = ensure.ensure_campaign(personalize, PREFIX, NEW_VERSION_ARN, dict(CAMPAIGN_SPEC))
+    # THEN our update waits for the other one, with the pending flag for the Check loop
+    assert record == new_record(
+        "campaign",
+        CAMPAIGN_ARN,
+        CAMPAIGN,
+        "CREATE IN_PROGRESS",
+        "updated",
+        solutionVersionArn=NEW_VERSION_ARN,
+        pendingUpdate=True,
+    )
+
+
+def test_ensure_campaign_settings_of_finished_update_are_compared(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN a campaign whose last update set capacity 5 and a configuration; the top level still shows the old
+    config = {"enableMetadataWithRecommendations": True}
+    update = {"solutionVersionArn": VERSION_ARN, "minProvisionedTPS": 5, "campaignConfig": config, "status": "ACTIVE"}
+    expect_describe(stubber, "campaign", CAMPAIGN_ARN, campaign_body(latestCampaignUpdate=update))
+    # WHEN params ask for exactly what the update set (no update queued)
+    spec = {**CAMPAIGN_SPEC, "minProvisionedTPS": 5, "campaignConfig": config}
+    record = ensure.ensure_campaign(personalize, PREFIX, VERSION_ARN, spec)
+    # THEN the campaign is reused: what it serves is the update's settings
+    assert record == new_record("campaign", CAMPAIGN_ARN, CAMPAIGN, "ACTIVE", "reused", solutionVersionArn=VERSION_ARN)
+
+
+def test_ensure_campaign_update_to_our_version_in_progress_is_awaited(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN an update to exactly our settings is already in progress (an earlier run started it)
+    update = {"solutionVersionArn": NEW_VERSION_ARN, "minProvisionedTPS": 1, "status": "CREATE IN_PROGRESS"}
+    expect_describe(stubber, "campaign", CAMPAIGN_ARN, campaign_body(latestCampaignUpdate=update))
+    # WHEN the new version is ensured (no update queued)
+    record = ensure.ensure_campaign(personalize, PREFIX, NEW_VERSION_ARN, dict(CAMPAIGN_SPEC))
+    # THEN that update is polled, not started again
+    assert record == new_record(
+        "campaign", CAMPAIGN_ARN, CAMPAIGN, "CREATE IN_PROGRESS", "reused", solutionVersionArn=NEW_VERSION_ARN
+    )
+
+
+def test_ensure_campaign_without_config_and_empty_config_in_params_is_reused(
+    personalize: Any, stubber: Stubber
+) -> None:
+    # GIVEN a campaign that reports no campaignConfig, and params.json with an empty one
+    body = {k: v for k, v in campaign_body().items() if k != "campaignConfig"}
+    expect_describe(stubber, "campaign", CAMPAIGN_ARN, body)
+    # WHEN it is ensured (no update queued)
+    record = ensure.ensure_campaign(personalize, PREFIX, VERSION_ARN, {**CAMPAIGN_SPEC, "campaignConfig": {}})
+    # THEN nothing is updated: an empty section asks for nothing
+    assert record == new_record("campaign", CAMPAIGN_ARN, CAMPAIGN, "ACTIVE", "reused", solutionVersionArn=VERSION_ARN)
+
+
 def test_check_campaign_pending_update_applied_once_active(personalize: Any, stubber: Stubber) -> None:
     # GIVEN a deferred update, carried through the state machine as JSON
     record = PollRecord.from_dict(
@@ -1815,8 +2249,12 @@ def test_ensure_campaign_being_deleted_is_a_conflict(personalize: Any, stubber: 
     expect_describe(stubber, "campaign", CAMPAIGN_ARN, campaign_body("DELETE PENDING"))
     # WHEN it is ensured (no update queued)
     # THEN the run stops instead of updating a campaign on its way out
-    with pytest.raises(ResourceConflict, match="being deleted"):
+    with pytest.raises(ResourceConflict) as raised:
         ensure.ensure_campaign(personalize, PREFIX, NEW_VERSION_ARN, dict(CAMPAIGN_SPEC))
+    assert str(raised.value) == (
+        f"campaign '{CAMPAIGN}' is being deleted (DELETE PENDING); wait until it is gone, then upload the "
+        "parameters again"
+    )
 
 
 # ----------------------------------------------------------------------------- check
@@ -1931,8 +2369,28 @@ def test_check_failed_without_reason_says_so(personalize: Any, stubber: Stubber)
     expect_describe(stubber, "datasetImportJob", job_arn(JOB_BASE), job_body(status="CREATE FAILED"))
     # WHEN it is polled
     # THEN the message says no reason was given rather than "None"
-    with pytest.raises(ResourceFailed, match="no reason given by Personalize"):
+    with pytest.raises(ResourceFailed) as raised:
         ensure.check(personalize, polling_record("datasetImportJob", job_arn(JOB_BASE), JOB_BASE))
+    assert str(raised.value) == f"dataset import job '{JOB_BASE}' is CREATE FAILED: no reason given by Personalize"
+
+
+def test_check_odd_cased_active_status_is_reported_as_active(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN a resource whose status is ACTIVE spelt in another case (phase_of accepts it)
+    arn, name, body = body_for("solution", "Active")
+    expect_describe(stubber, "solution", arn, body)
+    # WHEN it is polled
+    polled = ensure.check(personalize, polling_record("solution", arn, name))
+    # THEN the record says exactly ACTIVE, the string the state machine's Choice compares
+    assert polled.status == "ACTIVE"
+
+
+def test_ensure_odd_cased_active_status_is_recorded_as_active(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN an existing dataset group whose status is ACTIVE spelt in another case
+    expect_describe(stubber, "datasetGroup", GROUP_ARN, group_body("active"))
+    # WHEN it is ensured
+    record = ensure.ensure_dataset_group(personalize, PREFIX, {"name": GROUP})
+    # THEN the record says exactly ACTIVE
+    assert record == new_record("datasetGroup", GROUP_ARN, GROUP, "ACTIVE", "reused")
 
 
 @pytest.mark.parametrize("status", ["DELETE PENDING", "DELETE IN_PROGRESS"])
@@ -1955,10 +2413,13 @@ def test_check_deadline_passed_raises_timeout_naming_resource(personalize: Any, 
     # WHEN this poll reaches the deadline
     with pytest.raises(ResourceTimeout) as raised:
         ensure.check(personalize, record)
-    # THEN the timeout names the resource, its status and the deadline
-    message = str(raised.value)
-    assert f"'{name}' is still CREATE IN_PROGRESS" in message
-    assert f"deadline {policy.deadline_seconds // 60} minutes" in message
+    # THEN the timeout names the resource, its status, the time waited and the deadline, in whole minutes
+    minutes = policy.deadline_seconds // 60
+    assert str(raised.value) == (
+        f"{KIND_LABELS[kind]} '{name}' is still CREATE IN_PROGRESS after {minutes} minutes (deadline {minutes} "
+        "minutes). It may still finish: upload the parameters again later and the pipeline will pick it up where "
+        "it is."
+    )
 
 
 def test_check_just_before_deadline_keeps_waiting(personalize: Any, stubber: Stubber) -> None:

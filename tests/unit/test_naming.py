@@ -68,12 +68,35 @@ def test_fit_name_long_bases_sharing_a_prefix_stay_distinct():
 
 
 @pytest.mark.parametrize(
-    ("base", "suffix"), [("-bad", "x"), ("", "x"), ("ok", ""), ("ok", "has space"), ("ok", "x" * 60)]
+    ("base", "suffix", "message"),
+    [
+        ("-bad", "x", "not a valid base name: '-bad'"),
+        ("", "x", "not a valid base name: ''"),
+        ("ok", "", "not a valid name suffix: ''"),
+        ("ok", "has space", "not a valid name suffix: 'has space'"),
+        ("ok", "x" * 55, f"name suffix too long: '{'x' * 55}'"),
+    ],
 )
-def test_fit_name_invalid_input_raises_value_error(base, suffix):
-    # GIVEN an invalid base or suffix WHEN fitted THEN ValueError: derived names are never invalid
-    with pytest.raises(ValueError):
+def test_fit_name_invalid_input_raises_value_error(base, suffix, message):
+    # GIVEN an invalid base or suffix
+    # WHEN fitted THEN ValueError naming the input: derived names are never invalid
+    with pytest.raises(ValueError) as raised:
         fit_name(base, suffix)
+    assert str(raised.value) == message
+
+
+@pytest.mark.parametrize(
+    ("base", "suffix", "expected"),
+    [
+        pytest.param("b" * 54, "x" * 8, "b" * 54 + "-" + "x" * 8, id="base-fills-the-room-exactly"),
+        pytest.param("b" * 8, "x" * 54, "b" * 8 + "-" + "x" * 54, id="longest-suffix-short-base"),
+        pytest.param("b" * 9, "x" * 54, "b-a08d11-" + "x" * 54, id="longest-suffix-base-cut"),
+        pytest.param("g" * 62 + "1", "users-0123abcd", "g" * 41 + "-1a832b-users-0123abcd", id="long-group"),
+    ],
+)
+def test_fit_name_at_the_length_limits_is_pinned(base, suffix, expected):
+    # GIVEN a base and suffix at the limits of the 63 characters WHEN fitted THEN the exact published name
+    assert fit_name(base, suffix) == expected
 
 
 def test_solution_version_name_same_inputs_same_name():
@@ -81,6 +104,15 @@ def test_solution_version_name_same_inputs_same_name():
     assert solution_version_name(SOLUTION, DATASETS, None) == solution_version_name(
         dict(SOLUTION), list(DATASETS), None
     )
+
+
+@pytest.mark.parametrize(
+    ("mode", "expected"),
+    [(None, "Solution-5978f4f34b62"), ("FULL", "Solution-5978f4f34b62"), ("UPDATE", "Solution-afc025da2202")],
+)
+def test_solution_version_name_is_pinned(mode, expected):
+    # GIVEN fixed inputs WHEN the version is named THEN the exact name: a change would retrain every user's model
+    assert solution_version_name(SOLUTION, DATASETS, mode) == expected
 
 
 def test_solution_version_name_default_training_mode_equals_full():

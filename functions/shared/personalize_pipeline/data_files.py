@@ -13,6 +13,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from personalize_pipeline.naming import canonical_json, sha256_hex
+from personalize_pipeline.resources import error_code
 
 #: Dataset types the pipeline imports, in plan order; each one's data lives under ``<Folder>/``.
 DATASET_FOLDERS: tuple[str, ...] = ("Interactions", "Users", "Items")
@@ -46,7 +47,7 @@ class DataListing:
     root_csv_keys: list[str] = field(default_factory=list)
 
     def csv_objects(self, folder: str) -> list[CsvObject]:
-        return self.folders.get(folder, [])
+        return self.folders[folder]
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -88,7 +89,7 @@ def list_data(s3_client: Any, bucket: str) -> DataListing:
         for page in paginator.paginate(Bucket=bucket, Prefix=f"{folder}/"):
             for obj in page.get("Contents", []):
                 key = obj["Key"]
-                if key.endswith("/") or not is_csv_key(key):
+                if not is_csv_key(key):  # also skips "folder" markers, whose keys end in "/"
                     continue
                 etag, size = obj["ETag"], int(obj["Size"])
                 header, error = read_header(s3_client, bucket, key, etag=etag, size=size)
@@ -108,18 +109,15 @@ def read_header(s3_client: Any, bucket: str, key: str, *, etag: str, size: int) 
     try:
         response = s3_client.get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{HEADER_READ_BYTES - 1}", IfMatch=etag)
     except ClientError as error:
-        code = error.response.get("Error", {}).get("Code", "")
-        if code in ("PreconditionFailed", "412"):
+        if error_code(error) in ("PreconditionFailed", "412"):
             return None, "the object changed while it was being checked; upload params.json again"
         raise
     chunk: bytes = response["Body"].read()
     end = chunk.find(b"\n")
-    if end < 0:
-        if size > len(chunk):
-            return None, f"the first line is longer than {HEADER_READ_BYTES} bytes; is this a CSV file?"
-        end = len(chunk)
+    if end < 0 and size > len(chunk):
+        return None, f"the first line is longer than {HEADER_READ_BYTES} bytes; is this a CSV file?"
     try:
-        line = chunk[:end].decode("utf-8-sig")
+        line = (chunk if end < 0 else chunk[:end]).decode("utf-8-sig")
     except UnicodeDecodeError:
         return None, "the header line is not valid UTF-8; save the file as UTF-8"
     return line.rstrip("\r"), None

@@ -79,8 +79,10 @@ def _differences(wanted: dict[str, Any], actual: dict[str, Any], prefix: str = "
     found = []
     for key, value in wanted.items():
         current = actual.get(key)
-        if isinstance(value, dict) and isinstance(current, dict):
-            found += _differences(value, current, f"{prefix}{key}.")
+        if isinstance(value, dict) and (current is None or isinstance(current, dict)):
+            # A nested setting is compared leaf by leaf, also when the resource has no such section: each
+            # setting the params ask for is then named like a flat one, and an empty section asks for nothing.
+            found += _differences(value, current or {}, f"{prefix}{key}.")
         elif _normalise(value) != _normalise(current):
             found.append(f"{prefix}{key} is {json.dumps(current)}; params ask for {json.dumps(value)}")
     return found
@@ -152,19 +154,29 @@ def _attempt_name(base: str, attempt: int) -> str:
 
 
 # ----------------------------------------------------------------------------- dataset group
+#: Settings a dataset group cannot change -> what leaving one out of params.json asks for. Encryption is
+#: compared both ways: a group encrypted with another key (or role), or with none, is not the one asked for.
+_GROUP_IMMUTABLE = {
+    "domain": "a custom dataset group",
+    "kmsKeyArn": "no KMS key (Personalize's own encryption)",
+    "roleArn": "no role (no KMS key)",
+}
+
+
 def ensure_dataset_group(client: Any, arn_prefix: str, spec: dict[str, Any]) -> PollRecord:
     name = spec["name"]
     arn = f"{arn_prefix}:dataset-group/{name}"
     resource, action = _find_or_create(client, "datasetGroup", arn, lambda: client.create_dataset_group(**spec))
-    immutable = {k: spec[k] for k in ("domain", "kmsKeyArn", "roleArn") if k in spec}
+    immutable = {k: spec[k] for k in _GROUP_IMMUTABLE if k in spec}
     differences = _differences(immutable, resource)
-    if "domain" not in spec and resource.get("domain"):
-        differences.append(f"domain is {json.dumps(resource['domain'])}; params ask for a custom dataset group")
+    for key, meaning in _GROUP_IMMUTABLE.items():
+        if key not in spec and resource.get(key):
+            differences.append(f"{key} is {json.dumps(resource[key])}; params ask for {meaning}")
     if differences:
         raise _conflict(
             "datasetGroup", name, differences, "Choose another dataset group name, or delete the existing one."
         )
-    return _record("datasetGroup", resource.get("datasetGroupArn", arn), name, resource, action)
+    return _record("datasetGroup", arn, name, resource, action)
 
 
 # ----------------------------------------------------------------------------- schema and dataset
@@ -185,7 +197,7 @@ def ensure_schema(client: Any, arn_prefix: str, spec: dict[str, Any]) -> tuple[s
             differences,
             "Schemas cannot change: remove schemaName so the pipeline derives a fresh name, or choose a new one.",
         )
-    return existing.get("schemaArn", arn), action
+    return arn, action
 
 
 def _schema_differences(existing: dict[str, Any], wanted: dict[str, Any]) -> list[str]:
@@ -286,7 +298,7 @@ def ensure_import(client: Any, arn_prefix: str, dataset_arn: str, role_arn: str,
     if size > 0:
         tags.append({"tagKey": SIZE_TAG, "tagValue": str(size)})
     history: dict[str, int] | None = None
-    failures: list[dict[str, Any]] = []
+    failures = 0
     for attempt in range(1, MAX_NAMES + 1):
         name = _attempt_name(base, attempt)
         arn = f"{arn_prefix}:dataset-import-job/{name}"
@@ -302,14 +314,14 @@ def ensure_import(client: Any, arn_prefix: str, dataset_arn: str, role_arn: str,
                 lambda arn=arn: describe(client, "datasetImportJob", arn),
             )
             ours = existing.get("datasetArn") == dataset_arn
-            if ours and phase_of(existing.get("status", "")) is not Phase.FAILED:  # created, or a race adopted
+            if ours and phase_of(existing["status"]) is not Phase.FAILED:  # created, or a race adopted
                 if action == "reused" and phase_of(existing["status"]) is not Phase.ACTIVE:
                     action = "resumed"
                 return _record("datasetImportJob", arn, name, existing, action, **history)
         # Job names are account-wide and jobs cannot be deleted: this name is spent, take the next one.
-        if existing.get("datasetArn") == dataset_arn and phase_of(existing.get("status", "")) is Phase.FAILED:
-            failures.append(existing)
-            if len(failures) >= MAX_ATTEMPTS:
+        if existing.get("datasetArn") == dataset_arn and phase_of(existing["status"]) is Phase.FAILED:
+            failures += 1
+            if failures >= MAX_ATTEMPTS:
                 raise ResourceFailed(
                     f"importing the same {spec['datasetType']} files failed {MAX_ATTEMPTS} times; last reason: "
                     f"{existing.get('failureReason') or 'none given'}"
@@ -345,10 +357,10 @@ def ensure_solution(client: Any, arn_prefix: str, dataset_group_arn: str, spec: 
     request = {**spec, "datasetGroupArn": dataset_group_arn}
     resource, action = _find_or_create(client, "solution", arn, lambda: client.create_solution(**request))
     if action == "reused":  # ours from an earlier run, or a concurrent run's: either way it must match
-        wanted = {k: v for k, v in spec.items() if k not in ("name", "tags")}
+        # The name matches (the solution was found by it). With AutoML, params have no recipeArn, so the recipe
+        # Personalize chose is not compared.
+        wanted = {k: v for k, v in spec.items() if k != "tags"}
         wanted["datasetGroupArn"] = dataset_group_arn
-        if wanted.get("performAutoML"):
-            wanted.pop("recipeArn", None)  # AutoML picks the recipe; Personalize reports the one it chose
         differences = _differences(wanted, resource)
         if differences:
             raise _conflict(
@@ -379,11 +391,11 @@ def ensure_solution_version(client: Any, solution_arn: str, spec: dict[str, Any]
         # Earlier trainings of this solution in the same mode, oldest first: how long this one should take.
         durations = [_took_seconds(s) for s in reversed(summaries) if s.get("trainingMode", "FULL") == mode]
         for summary in summaries:
-            version = describe(client, "solutionVersion", summary["solutionVersionArn"]) or {}
-            attempt = _attempt_of(base, version.get("name", ""))
-            if attempt is None:
+            version = describe(client, "solutionVersion", summary["solutionVersionArn"])
+            attempt = _attempt_of(base, version["name"]) if version else None
+            if attempt is None:  # deleted since it was listed, or trained on other content
                 continue
-            if phase_of(version.get("status", "")) is not Phase.FAILED:
+            if phase_of(version["status"]) is not Phase.FAILED:
                 action = "reused" if phase_of(version["status"]) is Phase.ACTIVE else "resumed"
                 arn = version["solutionVersionArn"]
                 return _record("solutionVersion", arn, version["name"], version, action, solutionArn=solution_arn)

@@ -33,7 +33,8 @@ def sha256_hex(text: str) -> str:
 
 def is_valid_name(name: object) -> bool:
     """True if ``name`` is accepted as a Personalize resource name."""
-    return isinstance(name, str) and 0 < len(name) <= NAME_MAX_LENGTH and NAME_PATTERN.fullmatch(name) is not None
+    # The pattern needs at least one character, so only the maximum length is checked separately.
+    return isinstance(name, str) and len(name) <= NAME_MAX_LENGTH and NAME_PATTERN.fullmatch(name) is not None
 
 
 def fit_name(base: str, suffix: str) -> str:

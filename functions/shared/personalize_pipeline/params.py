@@ -523,7 +523,9 @@ class _Validation:
             objects = self.data.csv_objects(folder)
             uri = f"s3://{self.bucket}/{folder}/"
             if folder not in self.datasets:
-                if objects and self.datasets_declared and folder not in self.suggested_types:
+                # A missing Interactions declaration is already reported as required: one mistake, one problem.
+                reported = folder in self.suggested_types or folder == "Interactions"
+                if objects and self.datasets_declared and not reported:
                     count = f"{len(objects)} CSV file{'s' if len(objects) != 1 else ''}"
                     self.problems.append(
                         f"{uri}: holds {count} but params.json declares no {folder} dataset; add datasets.{folder} "
@@ -579,7 +581,7 @@ class _Validation:
         columns = [c[1:-1] if c in quoted else c for c in columns]
         empty = [str(i + 1) for i, c in enumerate(columns) if not c]
         if empty:
-            parts.append(f"empty column name at position {', '.join(empty)}")
+            parts.append(_plural("empty column name at position", empty))
         counts = {c: columns.count(c) for c in columns if c}
         duplicates = [c for c, n in counts.items() if n > 1]
         if duplicates:
