@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from personalize_pipeline.clients import client
 from personalize_pipeline.errors import RunInProgress
-from personalize_pipeline.observability import instrumented, logger
+from personalize_pipeline.observability import instrumented, logger, metrics
 from personalize_pipeline.runs import BUSY, Run, dataset_group_of_history, is_older, source_of, verdict
 
 
@@ -34,6 +34,7 @@ def lambda_handler(event, context):
             running.append(_describe(sfn, candidate))
     outcome, other = verdict(me, running)
     logger.info("other runs checked", extra={"verdict": outcome, "other": other, "olderRunning": len(running)})
+    metrics.add_metric(name=f"runs_{outcome}", unit="Count", value=1)  # clear, wait, duplicate or busy
     if outcome == BUSY:
         raise RunInProgress(
             f"execution {other} is already running for dataset group '{me.dataset_group}'; this upload was not "
