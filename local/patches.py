@@ -26,6 +26,7 @@ import json
 import logging
 import os
 import random
+import re
 import threading
 import uuid
 from collections.abc import Callable
@@ -230,8 +231,31 @@ PATCH_POINTS: tuple[PatchPoint, ...] = (
         "moto's LayerVersion has no physical id (absent here: the patch adds it), so the stack lists the "
         "layer without one and !Ref to it resolves to the model object: make it the version ARN, as on AWS",
     ),
+    # -- h. service limits moto does not enforce as AWS does -----------------------------------------
+    PatchPoint(
+        f"{_ASL}.common.error_name.error_equals_decl",
+        "ErrorEqualsDecl._eval_body",
+        "moto's States.ALL matches every error; on AWS it does not match States.DataLimitExceeded (a payload "
+        "over 256 KB): only a Catch naming it does, so a state machine relying on States.ALL alone ends without "
+        "its failure path, as on AWS. (AWS keeps States.Runtime out of States.ALL too, but moto reports any "
+        "internal exception as States.Runtime, where AWS would report the service's own error: left alone)",
+    ),
+    PatchPoint(
+        "moto.sns.models",
+        "SNSBackend.publish",
+        "moto checks a subject's length with a ValueError (a 500 to the caller) and a message's length in "
+        "characters: refuse what SNS refuses, with its InvalidParameter error: a subject that is empty, "
+        "over 100 characters, not ASCII or with a control character; a message that is empty, over 256 KB "
+        "of UTF-8, or holds a character outside XML's (a lone UTF-16 surrogate, a control character)",
+    ),
 )
 
+
+#: SNS Publish limits (API reference, Publish: Subject and Message).
+SNS_SUBJECT_CHARS = 100
+SNS_MESSAGE_BYTES = 256 * 1024
+#: Characters SNS accepts in a message: XML 1.0's Char production.
+_SNS_REFUSED = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 # -- state ---------------------------------------------------------------------------------------------
 
@@ -481,6 +505,48 @@ def _make_execution_start(moto_start: Callable[..., Any]) -> Callable[..., Any]:
             return detached(self)
 
     return start
+
+
+def _make_error_equals(moto_eval: Callable[..., None]) -> Callable[..., None]:
+    def _eval_body(self: Any, env: Any) -> None:
+        """Replaces ``ErrorEqualsDecl._eval_body(env)``: States.ALL does not match States.DataLimitExceeded."""
+        from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
+        from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+            StatesErrorNameType,
+        )
+
+        error_name = env.stack[-1]
+        wildcard = StatesErrorName(typ=StatesErrorNameType.StatesALL)
+        limit = StatesErrorNameType.StatesStatesDataLimitExceeded
+        if wildcard in self.error_names and isinstance(error_name, StatesErrorName) and error_name.typ == limit:
+            env.stack.pop()
+            env.stack.append(False)
+            return
+        moto_eval(self, env=env)
+
+    return _eval_body
+
+
+def _make_sns_publish(moto_publish: Callable[..., str]) -> Callable[..., str]:
+    def publish(self: Any, message: str, arn: str | None, *args: Any, **kwargs: Any) -> str:
+        """Replaces ``SNSBackend.publish``: SNS's own checks of Subject and Message first."""
+        from moto.sns.exceptions import InvalidParameterValue
+
+        subject = kwargs.get("subject", args[1] if len(args) > 1 else None)
+        if subject is not None:
+            if not subject or len(subject) > SNS_SUBJECT_CHARS:
+                raise InvalidParameterValue("Invalid parameter: Subject")
+            if not subject.isascii() or any(ord(c) < 0x20 or ord(c) == 0x7F for c in subject):
+                raise InvalidParameterValue("Invalid parameter: Subject")
+        if not message:
+            raise InvalidParameterValue("Invalid parameter: Empty message")
+        if _SNS_REFUSED.search(message):
+            raise InvalidParameterValue("Invalid parameter: Message")
+        if len(message.encode("utf-8")) > SNS_MESSAGE_BYTES:
+            raise InvalidParameterValue("Invalid parameter: Message too long")
+        return moto_publish(self, message, arn, *args, **kwargs)
+
+    return publish
 
 
 class _CfnResource:
@@ -817,4 +883,6 @@ _FACTORIES: dict[str, Callable[[Any], Any]] = {
     "resource_class_from_type": _make_resource_class_from_type,
     "FakeBucket.get_permission": lambda _: _bucket_permission,
     "LayerVersion.physical_resource_id": lambda _: property(lambda self: self.arn),
+    "ErrorEqualsDecl._eval_body": _make_error_equals,
+    "SNSBackend.publish": _make_sns_publish,
 }

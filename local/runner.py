@@ -218,19 +218,38 @@ class LocalPipeline:
 
     def run(self, params: Path, on_event: Callable[[Event], None] | None = None) -> RunResult:
         """Upload ``params`` as the bucket's parameters object and follow the execution it starts."""
+        invocations, wall = self.runtime.invocations, time.monotonic()
+        self._drain_events()
+        arn = self.start(params)
+        return self.finish(arn, on_event, invocations=invocations, wall=wall, params=params)
+
+    def start(self, params: Path) -> str:
+        """Upload ``params`` without waiting: the ARN of the execution the upload started."""
         try:
             body = params.read_bytes()
         except OSError as error:
             raise SetupError(f"--params {params}: {error.strerror or error}") from error
         sfn = boto3.client("stepfunctions")
         before = {e["executionArn"] for e in self._executions(sfn)}
-        invocations, wall = self.runtime.invocations, time.monotonic()
-        self._drain_events()
         boto3.client("s3").put_object(Bucket=self.stack.bucket_name, Key=self.parameter_file, Body=body)
         started = [e for e in self._executions(sfn) if e["executionArn"] not in before]
         if len(started) != 1:
             raise SetupError(f"uploading {self.parameter_file} started {len(started)} executions, expected 1")
-        arn = started[0]["executionArn"]
+        return started[0]["executionArn"]
+
+    def finish(
+        self,
+        arn: str,
+        on_event: Callable[[Event], None] | None = None,
+        *,
+        invocations: int | None = None,
+        wall: float | None = None,
+        params: Path | str = "",
+    ) -> RunResult:
+        """Wait for execution ``arn`` to end; its result and the last e-mail received so far."""
+        invocations = self.runtime.invocations if invocations is None else invocations
+        wall = time.monotonic() if wall is None else wall
+        sfn = boto3.client("stepfunctions")
         events: list[Event] = []
         if on_event is None:  # nobody watches: no polling of the history while the run goes on
             wait_for_execution(arn, timeout_s=EXECUTION_TIMEOUT_S)

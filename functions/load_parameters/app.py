@@ -11,7 +11,7 @@ from personalize_pipeline.clients import client
 from personalize_pipeline.config import settings, stack_context
 from personalize_pipeline.data_files import DataListing, list_data
 from personalize_pipeline.data_values import plan_checks
-from personalize_pipeline.errors import InvalidParameters
+from personalize_pipeline.errors import InvalidParameters, shorten_problem
 from personalize_pipeline.existing import existing_datasets, foreign_resources, service_recipes
 from personalize_pipeline.observability import instrumented, logger, metrics
 from personalize_pipeline.offline_rules import first_import_problems
@@ -19,6 +19,8 @@ from personalize_pipeline.params import build_plan, existing_dataset_problems
 
 #: params.json describes a handful of API calls; anything this large is not a parameters file.
 MAX_PARAMS_BYTES = 1024 * 1024
+#: Problems per log record (each at most ~1 KB once shortened by the message, usually far less).
+LOGGED_PROBLEMS = 100
 
 
 @instrumented
@@ -45,10 +47,15 @@ def lambda_handler(event, context):
         existing = existing_datasets(personalize, arn_prefix, plan)
         problems += existing_dataset_problems(plan, existing) + first_import_problems(plan, existing)
         if problems:
-            raise InvalidParameters(problems)
+            raise InvalidParameters(problems, dataset_group=plan["datasetGroup"]["name"])
     except InvalidParameters as error:
         metrics.add_metric(name="parameters_rejected", unit="Count", value=1)
-        logger.warning("parameters rejected", extra={"problems": error.problems})
+        # The e-mail shows the first problems; the log keeps them all, in records well under CloudWatch's
+        # 256 KB event limit.
+        total = len(error.problems)
+        for start in range(0, max(total, 1), LOGGED_PROBLEMS):
+            chunk = [shorten_problem(p) for p in error.problems[start : start + LOGGED_PROBLEMS]]
+            logger.warning("parameters rejected", extra={"problems": chunk, "first": start + 1, "total": total})
         raise
     metrics.add_metric(name="parameters_accepted", unit="Count", value=1)
     logger.info("parameters valid", extra={"datasets": [d["datasetType"] for d in plan["datasets"]]})

@@ -151,6 +151,7 @@ OTHER_SERVICES: dict[tuple[str, str], Resolver] = {
     ("states", "GetExecutionHistory"): lambda r, a, p: ("states:GetExecutionHistory", str(p["executionArn"])),
     ("states", "DescribeExecution"): lambda r, a, p: ("states:DescribeExecution", str(p["executionArn"])),
     ("states", "StartExecution"): lambda r, a, p: ("states:StartExecution", str(p["stateMachineArn"])),
+    ("states", "ListExecutions"): lambda r, a, p: ("states:ListExecutions", str(p["stateMachineArn"])),
 }
 
 

@@ -2,9 +2,9 @@
 
 The local cloud authorizes every call a function or the state machine makes against its role as deployed
 (local.iam) and records each decision. A run of the real pipeline through its main paths (tagged first
-run, new data, a changed Users schema, invalid params) must use every action the template grants, on a
-resource the granting statement names; and removing any one of the parent-resource grants must stop the
-pipeline with AccessDeniedException naming the action and the resource.
+run, new data, a changed Users schema, two uploads at once, invalid params) must use every action the
+template grants, on a resource the granting statement names; and removing any one of the parent-resource
+grants must stop the pipeline with AccessDeniedException naming the action and the resource.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from moto.iam.models import iam_backends
 from samtranslator.yaml_helper import yaml_parse
 
 from local import iam
+from local.deploy import wait_for_execution
 from local.iam.policies import statement_effect, statements_of
 from local.runner import ROOT, TEMPLATE, LocalPipeline
 
@@ -91,6 +92,9 @@ def exercised(tmp_path_factory: pytest.TempPathFactory) -> Proof:
         )
         pipeline.upload_data(tmp / "cities")
         assert pipeline.run(write(tmp / "params.json", params)).status == "SUCCEEDED"
+        # two uploads at once: the later run reads the input and history of the running one, and is refused
+        runs = [pipeline.start(write(tmp / "params.json", params)) for _ in range(2)]
+        assert sorted(wait_for_execution(arn)["status"] for arn in runs) == ["FAILED", "SUCCEEDED"]
         # invalid params: the failure e-mail reads the execution history
         params["solution"]["performHPO"] = "yes"
         assert pipeline.run(write(tmp / "params.json", params)).status == "FAILED"

@@ -71,6 +71,18 @@ SIGNATURES = {
     "FakeBucket.get_permission": ["self", "action", "resource"],
     "BotocoreStubber.process_request": ["self", "request"],
     "unix_time": ["dt"],
+    "ErrorEqualsDecl._eval_body": ["self", "env"],
+    "SNSBackend.publish": [
+        "self",
+        "message",
+        "arn",
+        "phone_number",
+        "subject",
+        "message_attributes",
+        "group_id",
+        "deduplication_id",
+        "message_structure",
+    ],
 }
 
 #: What the patch relies on inside moto's code: (patch point attribute, where to look, expected text).
@@ -134,6 +146,16 @@ ASSUMPTIONS = [
         "IterationWorker._eval_job",
         f"{patches._ASL}.state.exec.state_map.iteration.job:JobPool.__init__",
         "self._open_jobs.reverse()",
+    ),
+    (  # moto's wildcard matches everything, DataLimitExceeded included
+        "ErrorEqualsDecl._eval_body",
+        f"{patches._ASL}.common.error_name.error_equals_decl:ErrorEqualsDecl._eval_body",
+        "if ErrorEqualsDecl._STATE_ALL_ERROR in self.error_names:\n            res = True",
+    ),
+    (  # moto measures the message in characters (the patch measures UTF-8 bytes first)
+        "SNSBackend.publish",
+        "moto.sns.models:SNSBackend.publish",
+        "if len(message) > MAXIMUM_MESSAGE_LENGTH:",
     ),
     (  # on the branch's own thread, after its program ended
         "BranchWorkerPool.on_terminated",
@@ -831,3 +853,75 @@ def test_local_cloud_leaves_moto_and_the_environment_as_it_found_them() -> None:
     for point in patches.PATCH_POINTS:
         owner, name = patches._owner(point)
         assert owner.__dict__.get(name, patches.ABSENT) is patches.original(point)
+
+
+# -- h. service limits ---------------------------------------------------------------------------------
+
+
+def _oversize_machine(arn: str, catchers: list[list[str]]) -> str:
+    catch = [{"ErrorEquals": errors, "ResultPath": "$.caught", "Next": "Caught"} for errors in catchers]
+    task = _lambda_task(arn, Catch=catch, End=True)
+    task["Parameters"]["Payload.$"] = "$.call"
+    return _machine({"StartAt": "Call", "States": {"Call": task, "Caught": {"Type": "Pass", "End": True}}})
+
+
+def test_states_all_does_not_catch_a_result_over_256_kb(cloud: LocalCloud) -> None:
+    # GIVEN a task whose result exceeds the 256 KB payload limit, caught by States.ALL only
+    machine = _oversize_machine(_function(cloud, "alpha-fn"), [["States.ALL"]])
+    # WHEN it runs
+    result = _run(machine, {"call": {"padBytes": 300 * 1024}})
+    # THEN the execution fails with States.DataLimitExceeded, as on AWS: States.ALL does not match it
+    assert (result["status"], result["error"]) == ("FAILED", "States.DataLimitExceeded")
+
+
+def test_explicit_catch_of_data_limit_exceeded_catches_it_and_states_all_still_catches_the_rest(
+    cloud: LocalCloud,
+) -> None:
+    # GIVEN the same task with a Catch naming States.DataLimitExceeded before States.ALL
+    arn = _function(cloud, "alpha-fn")
+    machine = _oversize_machine(arn, [["States.DataLimitExceeded"], ["States.ALL"]])
+    # WHEN it returns too much, then when it raises
+    oversize = _run(machine, {"call": {"padBytes": 300 * 1024}}, name="oversize")
+    raised = _run(machine, {"call": {"raise": "no"}}, name="raised")
+    # THEN both runs end through the Catch, each with its own error
+    assert (oversize["status"], json.loads(oversize["output"])["caught"]["Error"]) == (
+        "SUCCEEDED",
+        "States.DataLimitExceeded",
+    )
+    assert (raised["status"], json.loads(raised["output"])["caught"]["Error"]) == ("SUCCEEDED", "Boom")
+
+
+@pytest.mark.parametrize(
+    ("subject", "message", "refusal"),
+    [
+        ("x" * 101, "body", "Invalid parameter: Subject"),
+        ("", "body", "Invalid parameter: Subject"),
+        ("two\nlines", "body", "Invalid parameter: Subject"),
+        ("caf\u00e9", "body", "Invalid parameter: Subject"),
+        ("ok", "", "Invalid parameter: Empty message"),
+        ("ok", "bell \x07", "Invalid parameter: Message"),
+        ("ok", "\u00e9" * (128 * 1024 + 1), "Invalid parameter: Message too long"),  # 256 KB + 2 bytes of UTF-8
+    ],
+    ids=["subject-101", "subject-empty", "subject-newline", "subject-non-ascii", "empty", "control", "bytes"],
+)
+def test_sns_publish_refuses_what_sns_refuses(cloud: LocalCloud, subject: str, message: str, refusal: str) -> None:
+    # GIVEN a topic
+    sns = boto3.client("sns")
+    topic = sns.create_topic(Name="limits")["TopicArn"]
+    # WHEN a subject or message SNS refuses is published
+    with pytest.raises(sns.exceptions.InvalidParameterException) as refused:
+        sns.publish(TopicArn=topic, Subject=subject, Message=message)
+    # THEN it is refused with SNS's InvalidParameter error
+    assert refusal in str(refused.value)
+
+
+def test_sns_publish_accepts_the_limits_themselves(cloud: LocalCloud) -> None:
+    # GIVEN a 100-character ASCII subject and a 256 KB message with line breaks, tabs and non-ASCII text
+    sns = boto3.client("sns")
+    topic = sns.create_topic(Name="limits")["TopicArn"]
+    message = ("line\ttab \u00e9\n" * 30000)[: 128 * 1024]
+    message += "x" * (256 * 1024 - len(message.encode()))
+    # WHEN published
+    response = sns.publish(TopicArn=topic, Subject="s" * 100, Message=message)
+    # THEN SNS takes it
+    assert response["MessageId"]

@@ -14,7 +14,7 @@ from statelint.cli import main as statelint_main
 from personalize_pipeline import errors
 from personalize_pipeline.polling import PollRecord
 
-BUILTIN_ERRORS = {"States.ALL", *errors.LAMBDA_TRANSIENT_ERROR_NAMES}
+BUILTIN_ERRORS = {"States.ALL", "States.DataLimitExceeded", *errors.LAMBDA_TRANSIENT_ERROR_NAMES}
 FAILURE_FUNNEL = "Summarize Failure"
 
 
@@ -78,7 +78,7 @@ def test_asl_every_work_state_is_covered_by_the_failure_funnel(asl: dict[str, An
     # GIVEN the top-level states that do work (Tasks and the Maps that contain Tasks)
     top = asl["States"]
     for path, name, state in walk(top):
-        if state["Type"] != "Task" or name in (FAILURE_FUNNEL, "Notify Failure"):
+        if state["Type"] != "Task" or name in (FAILURE_FUNNEL, "Notify Failure", "Notify Failure Fallback"):
             continue
         # THEN a top-level task catches States.ALL into the funnel; a nested one is covered by its Map's catch
         owner = top[path[0]] if path else state
@@ -94,8 +94,26 @@ def test_asl_failure_funnel_ends_failed(asl: dict[str, Any]) -> None:
     assert states["Notify Failure"]["Next"] == "Pipeline Failed"
     assert states["Pipeline Failed"]["Type"] == "Fail"
     # The summary and the publish may fail themselves; the run must still end FAILED.
-    assert states[FAILURE_FUNNEL]["Catch"][0]["Next"] == "Fallback Failure Message"
-    assert states["Notify Failure"]["Catch"][0]["Next"] == "Pipeline Failed"
+    assert {c["Next"] for c in states[FAILURE_FUNNEL]["Catch"]} == {"Fallback Failure Message"}
+    assert {c["Next"] for c in states["Notify Failure"]["Catch"]} == {"Notify Failure Fallback"}
+    fallback = states["Notify Failure Fallback"]
+    assert {c["Next"] for c in fallback["Catch"]} == {"Pipeline Failed"} and fallback["Next"] == "Pipeline Failed"
+    # Its text is fixed: nothing from the failure that made the first publish fail can reach it.
+    assert fallback["Parameters"]["Subject"] == "Personalize pipeline FAILED"
+    assert "$.failure" not in fallback["Parameters"]["Message.$"]
+
+
+def test_asl_every_catch_all_is_preceded_by_an_explicit_data_limit_catch(asl: dict[str, Any]) -> None:
+    # States.ALL does not match States.DataLimitExceeded on AWS: only a catcher naming it turns an
+    # oversize payload into the failure e-mail instead of a silent FAILED.
+    for path, name, state in walk(asl["States"]):
+        catches = [c["ErrorEquals"] for c in state.get("Catch", [])]
+        if ["States.ALL"] in catches:
+            assert catches[-2:] == [["States.DataLimitExceeded"], ["States.ALL"]], f"{'/'.join((*path, name))}"
+            explicit, wildcard = state["Catch"][-2:]
+            assert {k: v for k, v in explicit.items() if k != "ErrorEquals"} == {
+                k: v for k, v in wildcard.items() if k != "ErrorEquals"
+            }
 
 
 def test_asl_every_lambda_task_retries_transient_errors_with_jitter(asl: dict[str, Any]) -> None:
@@ -111,7 +129,7 @@ def test_asl_poll_loops_wait_on_the_check_output_and_return_to_the_choice(asl: d
     # GIVEN every Choice named "<Resource> Active?"
     loops = 0
     for path, name, state in walk(asl["States"]):
-        if state["Type"] != "Choice":
+        if state["Type"] != "Choice" or not name.endswith(" Active?"):
             continue
         scope = dict((n, s) for p, n, s in walk(asl["States"]) if p == path)
         resource = name.removesuffix(" Active?")
@@ -146,3 +164,19 @@ def test_asl_statelint_rejects_a_dangling_transition(tmp_path: Path, asl_path: P
     broken = tmp_path / "broken.asl.json"
     broken.write_text(asl_path.read_text().replace('"Next": "Notify Success"', '"Next": "Nowhere"', 1))
     assert statelint_main([str(broken)]) != 0
+
+
+def test_asl_run_exclusivity_comes_right_after_load_parameters(asl: dict[str, Any]) -> None:
+    # One run at a time per dataset group: decided before any data check or resource, and each verdict leads
+    # where runs.py says (duplicate: end quietly; wait: look again; busy raises into the funnel).
+    states = asl["States"]
+    assert states["Load Parameters"]["Next"] == "Look for Other Runs"
+    assert states["Look for Other Runs"]["Next"] == "Other Run?"
+    choice = states["Other Run?"]
+    assert [(c["StringEquals"], c["Next"]) for c in choice["Choices"]] == [
+        ("duplicate", "Duplicate Delivery"),
+        ("wait", "Wait for Other Run"),
+    ]
+    assert choice["Default"] == "Check Data Values"  # before the data is read: a refused run costs nothing
+    assert states["Wait for Other Run"]["Next"] == "Look for Other Runs"
+    assert states["Duplicate Delivery"]["Type"] == "Succeed"

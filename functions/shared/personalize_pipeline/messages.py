@@ -13,10 +13,18 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
+from .errors import dataset_group_of
 from .polling import KIND_LABELS
 
 #: SNS refuses subjects over 100 characters, with line breaks or non-ASCII.
 SUBJECT_LIMIT = 100
+#: SNS takes up to 256 KB; the message also travels in the state machine's payload (256 KB for the whole
+#: state), so keep it far below both. A longer body is cut with a note.
+MESSAGE_BYTES = 64 * 1024
+#: Lines of a cause shown in the failure e-mail (an InvalidParameters cause has at most ~53).
+CAUSE_LINES = 80
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\ufffe\uffff]")  # not XML characters: SNS refuses them
 
 NEXT_STEPS = {
     "InvalidParameters": "Nothing was created: the parameters and data are checked before any resource. Fix the "
@@ -25,6 +33,8 @@ NEXT_STEPS = {
     "reused, and the failed step is tried again under a new name.",
     "ResourceConflict": "An existing resource differs from params.json in something Personalize cannot change. "
     "Choose new names in params.json, or delete the existing resource, then upload the parameters again.",
+    "RunInProgress": "Nothing was changed by this upload. Wait for the running execution's e-mail, then upload the "
+    "parameters file again: one run at a time works on a dataset group.",
     "ResourceTimeout": "The resource may still finish on its own. Upload the parameters file again later: the "
     "pipeline picks up every resource where it is.",
 }
@@ -61,7 +71,20 @@ class RunSummary:
 # ----------------------------------------------------------------------------- helpers
 def subject(text: str) -> str:
     ascii_text = re.sub(r"[\x00-\x1f\x7f]+", " ", text.encode("ascii", "replace").decode()).strip()
+    ascii_text = ascii_text or "Personalize pipeline"  # SNS refuses an empty subject
     return ascii_text if len(ascii_text) <= SUBJECT_LIMIT else ascii_text[: SUBJECT_LIMIT - 3] + "..."
+
+
+def safe_text(text: str, limit: int = MESSAGE_BYTES) -> str:
+    """``text`` as SNS accepts it: valid UTF-8 (a lone UTF-16 surrogate, which a user's JSON can carry as an
+    escape, becomes U+FFFD), no control character but line feed and tab, at most ``limit`` UTF-8 bytes."""
+    text = _SURROGATE.sub("\ufffd", text)
+    text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    data = text.encode("utf-8")
+    if len(data) <= limit:
+        return text
+    note = f"\n... (cut at {limit // 1024} KB; the execution's history and logs have the rest)\n"
+    return data[: limit - len(note.encode())].decode("utf-8", "ignore") + note
 
 
 def duration(seconds: float | None) -> str:
@@ -135,7 +158,7 @@ def success_message(summary: RunSummary) -> tuple[str, str]:
     ]
     if group_arn:
         body += [f"Dataset group in the console: {dataset_group_url(summary.region, group_arn)}"]
-    return subject(title), "\n".join(body) + "\n"
+    return subject(title), safe_text("\n".join(body) + "\n")
 
 
 # ----------------------------------------------------------------------------- failure
@@ -163,13 +186,18 @@ def plain_cause(raw_cause: str | None) -> str:
 def failure_message(context: FailureContext, execution_arn: str, region: str, dataset_group: str) -> tuple[str, str]:
     where = f" at {context.state}" if context.state else ""
     title = f"Personalize pipeline FAILED{where}: {context.error}"
+    # Load Parameters fails before the plan exists: its error names the group when params.json gave a valid one.
+    group = dataset_group or dataset_group_of(context.cause)
+    cause = context.cause.splitlines()
+    if len(cause) > CAUSE_LINES:
+        cause = [*cause[: CAUSE_LINES - 1], f"... and {len(cause) - CAUSE_LINES + 1} more lines (see the execution)"]
     body = [
-        f"The Amazon Personalize pipeline for dataset group '{dataset_group or 'unknown'}' failed.",
+        f"The Amazon Personalize pipeline for dataset group '{group or 'unknown'}' failed.",
         "",
         f"Failed state: {context.state or 'the state machine itself (no task failed)'}",
         f"Error:        {context.error}",
         "Cause:",
-        *[f"  {line}" for line in context.cause.splitlines()],
+        *[f"  {line}" for line in cause],
         "",
         "What to do",
         f"  {NEXT_STEPS.get(context.error, DEFAULT_NEXT_STEP)}",
@@ -180,7 +208,7 @@ def failure_message(context: FailureContext, execution_arn: str, region: str, da
     else:
         body += ["No Personalize resource was created or touched by this run."]
     body += ["", f"Execution: {execution_arn}", f"  {execution_url(region, execution_arn)}"]
-    return subject(title), "\n".join(body) + "\n"
+    return subject(title), safe_text("\n".join(body) + "\n")
 
 
 def failure_context(failure: dict[str, Any], events: list[dict[str, Any]]) -> FailureContext:

@@ -109,8 +109,36 @@ def build_plan(
     if document is not None:
         validation.check(document)
     if validation.problems or document is None:
-        raise InvalidParameters(validation.problems)
+        raise InvalidParameters(validation.problems, dataset_group=_valid_group_name(document))
     return validation.plan(document, version_id)
+
+
+def _valid_group_name(document: dict[str, Any] | None) -> str | None:
+    """datasetGroup.name when the service would accept it, so a failure e-mail can name the group."""
+    group = document.get("datasetGroup") if isinstance(document, dict) else None
+    name = group.get("name") if isinstance(group, dict) else None
+    if isinstance(name, str) and not check_request(DATASET_GROUP, {"name": name}, "datasetGroup"):
+        return name
+    return None
+
+
+#: params.json nests about 7 levels (solution.solutionConfig.hpoConfig...); anything far deeper is not a
+#: parameters file, and the recursive checks after parsing must never meet a RecursionError.
+MAX_DEPTH = 32
+
+
+def _too_deep(value: Any) -> str | None:
+    """The path of the first value nested deeper than MAX_DEPTH, found without recursion; None if none."""
+    stack: list[tuple[Any, str, int]] = [(value, "", 1)]
+    while stack:
+        item, path, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return path
+        if isinstance(item, dict):
+            stack.extend((child, join_path(path, str(key)), depth + 1) for key, child in item.items())
+        elif isinstance(item, list):
+            stack.extend((child, f"{path}[{i}]", depth + 1) for i, child in enumerate(item))
+    return None
 
 
 class _DuplicateKeys(dict):
@@ -169,6 +197,10 @@ class _Validation:
 
     def parse(self, params: dict[str, Any] | str | bytes) -> dict[str, Any] | None:
         if isinstance(params, dict):
+            deep = _too_deep(params)
+            if deep is not None:
+                self.problems.append(self._too_deep_problem(deep))
+                return None
             document: Any = json.loads(json.dumps(params), object_pairs_hook=_object_pairs)
         else:
             if isinstance(params, bytes | bytearray):
@@ -191,8 +223,15 @@ class _Validation:
                     f"{self.source} line {error.lineno} column {error.colno}: invalid JSON: {error.msg}"
                 )
                 return None
+            except RecursionError:  # the parser's own limit (about 1000 levels), far beyond MAX_DEPTH
+                self.problems.append(self._too_deep_problem(None))
+                return None
             except ValueError as error:
                 self.problems.append(f"{self.source}: invalid JSON: {error}")
+                return None
+            deep = _too_deep(document)
+            if deep is not None:
+                self.problems.append(self._too_deep_problem(deep))
                 return None
         if not isinstance(document, dict):
             self.problems.append(
@@ -201,6 +240,13 @@ class _Validation:
             return None
         self.problems.extend(_duplicate_problems(document, ""))
         return document
+
+    def _too_deep_problem(self, path: str | None) -> str:
+        where = f" (at {path[:200] or 'the top level'})" if path is not None else ""
+        return (
+            f"{self.source}: JSON nested more than {MAX_DEPTH} levels deep{where}; a parameters file needs "
+            "fewer than 10"
+        )
 
     # -- checks ---------------------------------------------------------------------------------------
 

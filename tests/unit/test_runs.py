@@ -1,0 +1,75 @@
+"""One run at a time per dataset group: the verdict of Look for Other Runs."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from personalize_pipeline.runs import BUSY, CLEAR, DUPLICATE, WAIT, Run, dataset_group_of_history, source_of, verdict
+
+T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+SOURCE = ("bucket", "params.json", "v1", "0055AED6DCD90281E5")
+
+
+def run(name: str, seconds: int = 0, group: str | None = "retail-demo", source: tuple = SOURCE) -> Run:
+    return Run(f"arn:aws:states:us-east-1:1:execution:p:{name}", T0 + timedelta(seconds=seconds), source, group)
+
+
+OTHER_UPLOAD = ("bucket", "params.json", "v2", "0055AED6DCD90281F0")
+
+
+@pytest.mark.parametrize(
+    ("others", "expected"),
+    [
+        ([], (CLEAR, None)),
+        ([run("a", 0, source=OTHER_UPLOAD)], (BUSY, run("a").arn)),
+        ([run("a", 0)], (DUPLICATE, run("a").arn)),
+        ([run("a", 0, group=None, source=OTHER_UPLOAD)], (WAIT, run("a").arn)),
+        ([run("a", 0, group="other-group", source=OTHER_UPLOAD)], (CLEAR, None)),
+        ([run("z", 20, source=OTHER_UPLOAD)], (CLEAR, None)),  # newer: it defers to this run
+        ([run("z", 20)], (CLEAR, None)),  # a newer duplicate ends, this one works
+        ([run("a", 0, group=None, source=OTHER_UPLOAD), run("b", 1, source=OTHER_UPLOAD)], (BUSY, run("b").arn)),
+        ([run("a", 0, source=OTHER_UPLOAD), run("b", 1)], (DUPLICATE, run("b").arn)),
+    ],
+    ids=[
+        "alone",
+        "same-group",
+        "same-object",
+        "unknown-group",
+        "other-group",
+        "newer",
+        "newer-dup",
+        "busy-over-wait",
+        "dup-over-busy",
+    ],
+)
+def test_verdict_of_each_situation(others: list[Run], expected: tuple[str, str | None]) -> None:
+    assert verdict(run("me", 10), others) == expected
+
+
+def test_verdict_same_start_time_is_ordered_by_arn_so_exactly_one_goes_on() -> None:
+    # GIVEN two uploads of the same group started in the same millisecond
+    first, second = run("a", 0, source=OTHER_UPLOAD), run("b", 0)
+    # WHEN each looks at the other
+    # THEN the one with the smaller ARN goes on and the other is refused
+    assert (verdict(first, [first, second]), verdict(second, [first, second])) == ((CLEAR, None), (BUSY, first.arn))
+
+
+def test_source_of_the_s3_event_names_the_object_write() -> None:
+    event = {
+        "detail": {"bucket": {"name": "b"}, "object": {"key": "k", "version-id": "v", "sequencer": "s", "etag": "e"}}
+    }
+    assert source_of(json.dumps(event)) == ("b", "k", "v", "s")
+
+
+def test_dataset_group_of_history_reads_the_load_parameters_output() -> None:
+    output = json.dumps({"detail": {}, "plan": {"datasetGroup": {"name": "retail-demo"}}})
+    events = [
+        {"type": "ExecutionStarted"},
+        {"type": "TaskStateEntered", "stateEnteredEventDetails": {"name": "Load Parameters"}},
+        {"type": "TaskStateExited", "stateExitedEventDetails": {"name": "Load Parameters", "output": output}},
+    ]
+    assert dataset_group_of_history(events) == "retail-demo"
+    assert dataset_group_of_history(events[:2]) is None
