@@ -37,6 +37,9 @@ LINKS = {
     "src/personalize_pipeline": "functions/shared/personalize_pipeline",
     "tests": "tests",
     "example": "example",
+    # A handler test loads this app by path; only the app, so that functions/shared (the unmutated
+    # package) never lands on the staged sys.path.
+    "functions/check_data": "functions/check_data",
     "pyproject.toml": "pyproject.toml",
 }
 #: mutmut's exit codes per mutant (mutmut/stats.py): 1 and 3 are failing tests, 36 a timeout.
