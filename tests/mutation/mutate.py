@@ -46,7 +46,7 @@ LINKS = {
 KILLED_CODES = {1, 3, 36}
 SURVIVED_CODES = {0}
 #: One equivalent mutant: - `personalize_pipeline.<module>.<mangled function>` `<mutated line>` — <reason>
-EQUIVALENT_LINE = re.compile(r"^- `(?P<function>[^`]+)` `(?P<line>.+)` — (?P<reason>\S.*)$")
+EQUIVALENT_LINE = re.compile(r"^- `(?P<function>[^`]+)` `(?P<line>.*)` — (?P<reason>\S.*)$")
 
 
 def stage() -> None:

@@ -11,6 +11,7 @@ import pytest
 from personalize_pipeline.polling import (
     POLICIES,
     PollPolicy,
+    PollRecord,
     estimate_seconds,
     new_record,
     next_wait,
@@ -115,6 +116,14 @@ def test_next_wait_history_sleeps_until_just_before_estimate_then_polls_densely(
     # THEN the first check is one dense interval before the estimate, then every 30 s until it is
     # overrun by one interval, then the no-history interval
     assert waits == [2970, 30, 30, 76]
+
+
+def test_next_wait_history_resumed_mid_way_sleeps_only_the_rest() -> None:
+    # GIVEN earlier trainings took 3000 s, and this one has been waited for 1000 s already
+    # WHEN the next wait is computed
+    wait = next_wait("solutionVersion", 1000, 3000)
+    # THEN it sleeps only until one dense interval (30 s) before the estimate
+    assert wait == 3000 - 30 - 1000
 
 
 def test_next_wait_history_overrun_falls_back_to_no_history_schedule() -> None:
@@ -225,3 +234,12 @@ def test_new_record_without_estimate_first_wait_is_earliest_documented() -> None
     record = new_record("campaign", "arn:c", "c", "CREATE PENDING", "created")
     # THEN the first check is at 7 min
     assert (record.waitSeconds, record.details) == (420, {})
+
+
+def test_poll_record_from_dict_without_waits_starts_at_zero() -> None:
+    # GIVEN a record document that carries no wait fields (as a hand-written test event may)
+    data = {"kind": "campaign", "arn": "arn:c", "name": "c", "status": "CREATE PENDING", "action": "created"}
+    # WHEN it is read back
+    record = PollRecord.from_dict(data)
+    # THEN nothing has been waited and nothing is scheduled yet
+    assert record == PollRecord("campaign", "arn:c", "c", "CREATE PENDING", "created", 0, 0, {})
