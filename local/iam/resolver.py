@@ -105,8 +105,9 @@ def personalize_checks(
         checks = [Check(action, arn, {**context, **_resource_context(arn, tags_of)})]
     else:
         checks = [Check(action, "*", context)]
-    if tags and created in entry["required"]:
-        checks.append(Check("personalize:TagResource", arn_of(created), context))
+    tagged = created if created in entry["required"] else entry.get("taggedAs")
+    if tags and tagged:
+        checks.append(Check("personalize:TagResource", arn_of(tagged), context))
     for dependent in entry.get("dependent", []):
         if dependent == "iam:PassRole" and params.get("roleArn"):
             checks.append(Check("iam:PassRole", str(params["roleArn"]), {"iam:PassedToService": PERSONALIZE_PRINCIPAL}))

@@ -129,6 +129,17 @@ def test_resolver_import_with_a_role_and_tags_needs_pass_role_and_tag_resource()
     ]
 
 
+def test_resolver_tagged_solution_version_needs_tag_resource_on_its_solution() -> None:
+    # GIVEN a training request that carries tags (a version has no resource type of its own: it is a solution)
+    params = {"solutionArn": f"{PZ}:solution/s", "name": "v", "tags": [{"tagKey": "k", "tagValue": "v"}]}
+    tag_context = {"aws:TagKeys": ["k"], "aws:RequestTag/k": "v"}
+    # WHEN it is resolved THEN tag-on-create is authorized on the solution too (the safer reading)
+    assert checks_for("personalize", "CreateSolutionVersion", params, REGION, ACCOUNT) == [
+        Check("personalize:CreateSolutionVersion", f"{PZ}:solution/s", tag_context),
+        Check("personalize:TagResource", f"{PZ}:solution/s", tag_context),
+    ]
+
+
 def test_resolver_list_actions_are_authorized_on_star_and_unknown_operations_raise() -> None:
     assert checks_for("personalize", "ListSolutionVersions", {}, REGION, ACCOUNT) == [
         Check("personalize:ListSolutionVersions", "*")
