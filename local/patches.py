@@ -626,6 +626,12 @@ class _CfnSnsSubscription(_CfnResource):
         sns_backends[account_id][region_name].unsubscribe(self.physical_resource_id)
 
 
+def _policy_text(properties: dict[str, Any]) -> str:
+    """A policy resource's PolicyDocument as the JSON text the services store (the template may give either)."""
+    document = properties["PolicyDocument"]
+    return document if isinstance(document, str) else json.dumps(document)
+
+
 class _CfnSnsTopicPolicy(_CfnResource):
     """AWS::SNS::TopicPolicy for moto's CloudFormation: the document becomes each topic's Policy attribute
     (which local.iam evaluates on sns:Publish); deleting it gives the topics their default policy back."""
@@ -640,8 +646,7 @@ class _CfnSnsTopicPolicy(_CfnResource):
         from moto.sns.models import sns_backends
 
         properties = cloudformation_json["Properties"]
-        document = properties["PolicyDocument"]
-        text = document if isinstance(document, str) else json.dumps(document)
+        text = _policy_text(properties)
         for topic in properties["Topics"]:
             sns_backends[account_id][region_name].set_topic_attribute(topic, "policy", text)
         return cls(resource_name, list(properties["Topics"]))
@@ -667,8 +672,7 @@ class _CfnSqsQueuePolicy(_CfnResource):
         from moto.sqs.models import sqs_backends
 
         properties = cloudformation_json["Properties"]
-        document = properties["PolicyDocument"]
-        text = document if isinstance(document, str) else json.dumps(document)
+        text = _policy_text(properties)
         for url in properties["Queues"]:  # Ref of a queue is its URL; moto keys queues by name
             sqs_backends[account_id][region_name].set_queue_attributes(url.rsplit("/", 1)[-1], {"Policy": text})
         return cls(resource_name, list(properties["Queues"]))
