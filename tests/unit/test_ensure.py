@@ -72,6 +72,16 @@ DATASET_SPEC: dict[str, Any] = {
 }
 SOLUTION_SPEC: dict[str, Any] = {"name": SOLUTION, "recipeArn": RECIPE, "performAutoTraining": False}
 CAMPAIGN_SPEC: dict[str, Any] = {"name": CAMPAIGN, "minProvisionedTPS": 1}
+#: What ensure_campaign returns when its move to NEW_VERSION_ARN must wait for an update already running.
+UPDATE_TO_NEW_VERSION_DEFERRED = new_record(
+    "campaign",
+    CAMPAIGN_ARN,
+    CAMPAIGN,
+    "CREATE IN_PROGRESS",
+    "updated",
+    solutionVersionArn=NEW_VERSION_ARN,
+    pendingUpdate=True,
+)
 
 
 def dataset_spec(**changes: Any) -> dict[str, Any]:
@@ -2049,15 +2059,7 @@ def test_ensure_campaign_create_race_on_other_version_is_not_reused(personalize:
     # WHEN our version is ensured (no update queued: the campaign is busy)
     record = ensure.ensure_campaign(personalize, PREFIX, NEW_VERSION_ARN, dict(CAMPAIGN_SPEC))
     # THEN the update to our version is deferred, as on the reuse path
-    assert record == new_record(
-        "campaign",
-        CAMPAIGN_ARN,
-        CAMPAIGN,
-        "CREATE IN_PROGRESS",
-        "updated",
-        solutionVersionArn=NEW_VERSION_ARN,
-        pendingUpdate=True,
-    )
+    assert record == UPDATE_TO_NEW_VERSION_DEFERRED
 
 
 def test_ensure_campaign_create_race_active_on_other_version_is_updated(personalize: Any, stubber: Stubber) -> None:
@@ -2107,15 +2109,7 @@ def test_ensure_campaign_busy_defers_update_with_pending_flag(personalize: Any, 
     record = ensure.ensure_campaign(personalize, PREFIX, NEW_VERSION_ARN, dict(CAMPAIGN_SPEC))
     # THEN the update is deferred to the Check loop
     stubber.assert_no_pending_responses()
-    assert record == new_record(
-        "campaign",
-        CAMPAIGN_ARN,
-        CAMPAIGN,
-        "CREATE IN_PROGRESS",
-        "updated",
-        solutionVersionArn=NEW_VERSION_ARN,
-        pendingUpdate=True,
-    )
+    assert record == UPDATE_TO_NEW_VERSION_DEFERRED
 
 
 def test_ensure_campaign_other_update_in_progress_defers_ours(personalize: Any, stubber: Stubber) -> None:
@@ -2125,15 +2119,7 @@ def test_ensure_campaign_other_update_in_progress_defers_ours(personalize: Any, 
     # WHEN the new version is ensured (no update queued: Personalize refuses a second concurrent update)
     record = ensure.ensure_campaign(personalize, PREFIX, NEW_VERSION_ARN, dict(CAMPAIGN_SPEC))
     # THEN our update waits for the other one, with the pending flag for the Check loop
-    assert record == new_record(
-        "campaign",
-        CAMPAIGN_ARN,
-        CAMPAIGN,
-        "CREATE IN_PROGRESS",
-        "updated",
-        solutionVersionArn=NEW_VERSION_ARN,
-        pendingUpdate=True,
-    )
+    assert record == UPDATE_TO_NEW_VERSION_DEFERRED
 
 
 def test_ensure_campaign_settings_of_finished_update_are_compared(personalize: Any, stubber: Stubber) -> None:
