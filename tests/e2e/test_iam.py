@@ -23,6 +23,7 @@ from local import iam
 from local.deploy import wait_for_execution
 from local.iam.policies import statement_effect, statements_of
 from local.runner import ROOT, TEMPLATE, LocalPipeline
+from tests.iam_facts import LOG_DELIVERY_ACTIONS
 
 from .conftest import EXAMPLE_DATA, EXAMPLE_PARAMS
 
@@ -32,19 +33,8 @@ ACCOUNT, REGION = "123456789012", "us-east-1"
 PERSONALIZE = f"arn:aws:personalize:{REGION}:{ACCOUNT}"
 TAGS = [{"tagKey": "project", "tagValue": "retail-demo"}]
 
-#: Granted actions no local run can exercise, each with the reason.
-NOT_EXERCISED = {
-    # Step Functions uses these, with the state machine's role, to set up delivery of its execution logs
-    # to CloudWatch Logs (Logging in the template); the local cloud does not deliver state machine logs.
-    "logs:CreateLogDelivery",
-    "logs:GetLogDelivery",
-    "logs:UpdateLogDelivery",
-    "logs:DeleteLogDelivery",
-    "logs:ListLogDeliveries",
-    "logs:PutResourcePolicy",
-    "logs:DescribeResourcePolicies",
-    "logs:DescribeLogGroups",
-}
+#: Granted actions no local run can exercise: log delivery (see tests/iam_facts.py for the reason).
+NOT_EXERCISED = LOG_DELIVERY_ACTIONS
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ from typing import Any
 import cfnlint.api
 import pytest
 
+from tests.iam_facts import LOG_DELIVERY_ACTIONS
+
 from .conftest import ROOT, TEMPLATE, to_cloudformation
 
 
@@ -114,16 +116,7 @@ def test_template_no_wildcard_personalize_action_and_scoped_resources(template: 
 #: Non-Personalize actions granted on "*", each with the reason it cannot be scoped.
 UNSCOPABLE = {
     action: "CloudWatch Logs log delivery (Step Functions Logging) supports no resource-level permissions"
-    for action in (
-        "logs:CreateLogDelivery",
-        "logs:GetLogDelivery",
-        "logs:UpdateLogDelivery",
-        "logs:DeleteLogDelivery",
-        "logs:ListLogDeliveries",
-        "logs:PutResourcePolicy",
-        "logs:DescribeResourcePolicies",
-        "logs:DescribeLogGroups",
-    )
+    for action in LOG_DELIVERY_ACTIONS
 }
 
 
