@@ -46,6 +46,7 @@ __all__ = [
     "install",
     "ledger",
     "personalize_may_read",
+    "personalize_may_write",
     "uninstall",
 ]
 
@@ -221,6 +222,20 @@ def personalize_may_read(role_arn: str | None, bucket: str, keys: Iterable[str],
     evaluated) and its policies must allow the reads too. An explicit Deny anywhere (the TLS-only
     statement) refuses them. Every read is recorded in the ledger as the role's (or the service's).
     """
+    checks = [Check("s3:ListBucket", f"arn:aws:s3:::{bucket}")]
+    checks += [Check("s3:GetObject", f"arn:aws:s3:::{bucket}/{key}") for key in keys]
+    return _personalize_may(role_arn, bucket, checks, source_arn)
+
+
+def personalize_may_write(role_arn: str | None, bucket: str, keys: Iterable[str], source_arn: str) -> bool:
+    """Whether Personalize, running the batch job ``source_arn``, may put each of ``keys`` into ``bucket``:
+    the same rules as ``personalize_may_read`` (bucket policy for the service principal, and the passed
+    role's trust and policies) for s3:PutObject."""
+    checks = [Check("s3:PutObject", f"arn:aws:s3:::{bucket}/{key}") for key in keys]
+    return _personalize_may(role_arn, bucket, checks, source_arn)
+
+
+def _personalize_may(role_arn: str | None, bucket: str, checks: list[Check], source_arn: str) -> bool:
     account = source_arn.split(":")[4]
     context = {
         "aws:SourceAccount": account,
@@ -238,8 +253,6 @@ def personalize_may_read(role_arn: str | None, bucket: str, keys: Iterable[str],
         if not decide([], trust, service, "sts:AssumeRole", role_arn, context).allowed:
             return False
         identity = identity_statements(role_arn)
-    checks = [Check("s3:ListBucket", f"arn:aws:s3:::{bucket}")]
-    checks += [Check("s3:GetObject", f"arn:aws:s3:::{bucket}/{key}") for key in keys]
     bucket_policy = bucket_policy_statements(account, bucket)
     session = Caller.for_role(role_arn, "personalize") if role_arn else service
     for check in checks:

@@ -34,8 +34,10 @@ from .errors import (
     ResourceNotFoundException,
     TooManyTagsException,
 )
-from .ops import HANDLERS, import_jobs, solution_versions
+from .ops import HANDLERS, batch_jobs, import_jobs, solution_versions
 from .resources import (
+    BatchInferenceJob,
+    BatchSegmentJob,
     Campaign,
     Dataset,
     DatasetGroup,
@@ -70,6 +72,8 @@ INJECTED_FAILURES = {
     "solution": "An internal error occurred while creating the solution. Try again.",
     "solution-version": "Create failed. An internal error occurred during training. Try again.",
     "campaign": "Failed to deploy the solution version: an internal error occurred. Try again.",
+    "batch-inference-job": "Failed to create a batch inference job: an internal error occurred. Try again.",
+    "batch-segment-job": "Failed to create a batch segment job: an internal error occurred. Try again.",
 }
 
 
@@ -84,6 +88,8 @@ class Quotas:
     solutions_per_dataset_group: int = 10
     active_campaigns_per_dataset_group: int = 5
     tags_per_resource: int = 50
+    #: Pending or in-progress jobs, per kind (batch inference, batch segment).
+    in_flight_batch_jobs: int = 5
 
 
 class PersonalizeEmulator:
@@ -154,6 +160,8 @@ class PersonalizeEmulator:
                 "campaigns",
                 "eventTrackers",
                 "filters",
+                "batchInferenceJobs",
+                "batchSegmentJobs",
             )
         }
         with self._lock:
@@ -242,6 +250,8 @@ class RegionState:
         self.solutions: dict[str, Solution] = {}
         self.versions: dict[str, SolutionVersion] = {}
         self.campaigns: dict[str, Campaign] = {}
+        self.batch_inference_jobs: dict[str, BatchInferenceJob] = {}
+        self.batch_segment_jobs: dict[str, BatchSegmentJob] = {}
         self._reported: dict[tuple[str, str], str | None] = {}  # (resource_type, ARN) -> status
         self._clients: dict[str, Any] = {}
 
@@ -264,6 +274,8 @@ class RegionState:
             self.solutions,
             self.versions,
             self.campaigns,
+            self.batch_inference_jobs,
+            self.batch_segment_jobs,
         )
 
     def arn(self, path: str) -> str:
@@ -311,6 +323,9 @@ class RegionState:
                 self._forget(store, arn, now)
         for arn in [arn for arn, v in self.versions.items() if v.solution.arn not in self.solutions]:
             self._forget(self.versions, arn, now)
+        # Batch jobs are never dropped (no delete); a finished one's output files appear now.
+        for job in [*self.batch_inference_jobs.values(), *self.batch_segment_jobs.values()]:
+            batch_jobs.write_outputs(self, job, now)
 
     def get(self, store: dict[str, R], arn: str) -> R:
         resource = store.get(arn)

@@ -410,3 +410,68 @@ class Campaign(Resource):
             **self.current(now).render(),
             "latestCampaignUpdate": self.update.render(now) if self.update else None,
         }
+
+
+@dataclass(eq=False, kw_only=True)
+class BatchJob(Resource):
+    """A batch inference or batch segment job: its request, and the output files it writes once ACTIVE.
+
+    The outcome is fixed at creation (the input was read then); ``outputs`` (S3 key -> body) are written
+    to the output bucket the first time the job is seen ACTIVE, as the service writes them when it ends.
+    """
+
+    ARN_KEY: ClassVar[str]
+
+    solution_version_arn: str
+    request: dict[str, Any]
+    output_bucket: str
+    outputs: dict[str, bytes]
+    written: bool = False
+
+    @property
+    def finished_at(self) -> float | None:
+        return self.lifecycle.first_time_in(ACTIVE)
+
+    def summary(self, now: float) -> dict[str, Any]:
+        return {
+            self.ARN_KEY: self.arn,
+            "jobName": self.name,
+            **lifecycle_fields(self.lifecycle, now),
+            "solutionVersionArn": self.solution_version_arn,
+        }
+
+    def describe(self, now: float) -> dict[str, Any]:
+        request = copy.deepcopy(self.request)
+        return {
+            **self.summary(now),
+            "filterArn": request.get("filterArn"),
+            "numResults": request["numResults"],
+            "jobInput": request["jobInput"],
+            "jobOutput": request["jobOutput"],
+            "roleArn": request["roleArn"],
+        }
+
+
+@dataclass(eq=False, kw_only=True)
+class BatchInferenceJob(BatchJob):
+    KIND = "batchInferenceJob"
+    INVENTORY = "batchInferenceJobs"
+    ARN_KEY = "batchInferenceJobArn"
+
+    def summary(self, now: float) -> dict[str, Any]:
+        return {**super().summary(now), "batchInferenceJobMode": self.request["batchInferenceJobMode"]}
+
+    def describe(self, now: float) -> dict[str, Any]:
+        return {
+            **super().describe(now),
+            "batchInferenceJobConfig": copy.deepcopy(self.request.get("batchInferenceJobConfig")),
+            "batchInferenceJobMode": self.request["batchInferenceJobMode"],
+            "themeGenerationConfig": copy.deepcopy(self.request.get("themeGenerationConfig")),
+        }
+
+
+@dataclass(eq=False, kw_only=True)
+class BatchSegmentJob(BatchJob):
+    KIND = "batchSegmentJob"
+    INVENTORY = "batchSegmentJobs"
+    ARN_KEY = "batchSegmentJobArn"

@@ -123,6 +123,13 @@ def bucket_policy(bucket: str) -> dict[str, Any]:
     }
 
 
+def batch_bucket_policy(bucket: str) -> dict[str, Any]:
+    """``bucket_policy`` with s3:PutObject added, as the docs say for batch workflows (facts §6)."""
+    policy = bucket_policy(bucket)
+    policy["Statement"][0]["Action"] = ["s3:GetObject", "s3:ListBucket", "s3:PutObject"]
+    return policy
+
+
 class Sandbox:
     """One test's view of the local cloud: emulator, clock, clients and a readable input bucket."""
 
@@ -206,6 +213,42 @@ class Sandbox:
         location = self.put_csv(f"{group}.csv", ("USER_ID", "ITEM_ID", "TIMESTAMP"), interactions())
         self.import_job(dataset_arn, location, f"{group}-job")
         return group_arn, dataset_arn
+
+    def personalize_role(self, actions: Sequence[str] = ("s3:GetObject", "s3:ListBucket", "s3:PutObject")) -> str:
+        """A role Personalize may assume that allows ``actions`` on the bucket (batch jobs need a role);
+        the bucket policy is widened to let the service write too."""
+        iam = _session().client("iam", region_name="us-east-1")
+        trust = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"Service": "personalize.amazonaws.com"}, "Action": "sts:AssumeRole"}
+            ],
+        }
+        arn = iam.create_role(RoleName="PersonalizeBatchRole", AssumeRolePolicyDocument=json.dumps(trust))["Role"][
+            "Arn"
+        ]
+        grants = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": list(actions),
+                    "Resource": [f"arn:aws:s3:::{self.bucket}", f"arn:aws:s3:::{self.bucket}/*"],
+                }
+            ],
+        }
+        iam.put_role_policy(RoleName="PersonalizeBatchRole", PolicyName="batch", PolicyDocument=json.dumps(grants))
+        self.s3.put_bucket_policy(Bucket=self.bucket, Policy=json.dumps(batch_bucket_policy(self.bucket)))
+        return arn
+
+    def batch_job(self, kind: str, job_name: str, version_arn: str, role_arn: str, **kwargs: Any) -> dict[str, Any]:
+        """Create a ``batchInferenceJob`` or ``batchSegmentJob`` reading ``batch-input/`` and writing
+        ``batch-output/<job name>/``, and return its settled description."""
+        kwargs.setdefault("jobInput", {"s3DataSource": {"path": f"s3://{self.bucket}/batch-input/"}})
+        kwargs.setdefault("jobOutput", {"s3DataDestination": {"path": f"s3://{self.bucket}/batch-output/{job_name}/"}})
+        create = getattr(self.personalize, f"create_{_snake(kind)}")
+        arn = create(jobName=job_name, solutionVersionArn=version_arn, roleArn=role_arn, **kwargs)[f"{kind}Arn"]
+        return self.settle(kind, arn)
 
     def trained(self, group: str = "demo", rows: Sequence[tuple] | None = None, **solution: Any) -> dict[str, str]:
         """Dataset group, Interactions dataset with an ACTIVE import, ACTIVE solution and version."""

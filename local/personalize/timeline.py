@@ -32,7 +32,16 @@ DELETABLE = frozenset({ACTIVE, CREATE_FAILED})
 DELETING = frozenset({DELETE_PENDING, DELETE_IN_PROGRESS})
 
 #: The steps of the pipeline, as named by ``--fail STEP`` and ``fail_steps``.
-STEPS = ("dataset-group", "dataset", "import", "solution", "solution-version", "campaign")
+STEPS = (
+    "dataset-group",
+    "dataset",
+    "import",
+    "solution",
+    "solution-version",
+    "campaign",
+    "batch-inference-job",
+    "batch-segment-job",
+)
 #: Kinds with an asynchronous update (UpdateDataset, UpdateSolution, UpdateCampaign).
 UPDATABLE = ("dataset", "solution", "campaign")
 #: Kinds with an asynchronous delete (import jobs cannot be deleted; versions go with their solution).
@@ -75,6 +84,9 @@ _PRESET_PHASES: dict[str, dict[str, tuple[tuple[float, float], ...]]] = {
         "solution": ((10, 10), (13, 2), (58, 2)),
         "solution-version": ((30, 150), (90, 2190), (90, 2910)),
         "campaign": ((30, 90), (60, 450), (60, 480)),
+        # "around 25 minutes" with a fixed overhead even for tiny input; segment jobs 7-8 minutes (facts §10).
+        "batch-inference-job": ((30, 90), (60, 1140), (60, 1440)),
+        "batch-segment-job": ((30, 90), (60, 390), (60, 390)),
     },
     "update": {
         "dataset": ((10, 10), (20, 100), (20, 100)),
@@ -145,7 +157,8 @@ class Timeline:
 
         Dataset group 40 s, dataset 20 s, import 600 s for the example Interactions and 240 s for its
         Users file (bigger or smaller data takes longer or shorter), solution 60 s, FULL training 3,000 s,
-        campaign 540 s; ``factor`` multiplies every duration.
+        campaign 540 s, batch inference job 1,500 s, batch segment job 450 s; ``factor``
+        multiplies every duration.
         """
         return cls._preset("typical", stop_seconds=120).times(factor)
 

@@ -279,6 +279,8 @@ def test_inventory_lists_existing_arns_by_kind(box: Sandbox) -> None:
         "campaigns": [campaign["campaignArn"]],
         "eventTrackers": [],
         "filters": [],
+        "batchInferenceJobs": [],
+        "batchSegmentJobs": [],
     }
 
 

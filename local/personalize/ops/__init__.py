@@ -6,6 +6,7 @@ through ``HANDLERS``. Importing this package registers every module's operations
 """
 
 from . import (  # noqa: F401  (imported to register their operations)
+    batch_jobs,
     campaigns,
     dataset_groups,
     datasets,
