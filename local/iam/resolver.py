@@ -174,4 +174,6 @@ def checks_for(
     if resolver is None:
         raise UnresolvedRequest(f"the local cloud does not know what {prefix}:{operation} must be authorized for")
     action, resource = resolver(region, account, params)
-    return [Check(action, resource)]
+    # s3:prefix is the condition key a ListBucket grant can be narrowed with (a folder of the bucket).
+    context = {"s3:prefix": params["Prefix"]} if prefix == "s3" and "Prefix" in params else {}
+    return [Check(action, resource, context)]

@@ -212,6 +212,8 @@ DESCRIBES = {
     "solution": ("describe_solution", "solutionArn", "solution"),
     "solutionVersion": ("describe_solution_version", "solutionVersionArn", "solutionVersion"),
     "campaign": ("describe_campaign", "campaignArn", "campaign"),
+    "batchInferenceJob": ("describe_batch_inference_job", "batchInferenceJobArn", "batchInferenceJob"),
+    "batchSegmentJob": ("describe_batch_segment_job", "batchSegmentJobArn", "batchSegmentJob"),
 }
 
 
@@ -2259,6 +2261,10 @@ def body_for(kind: str, status: str, reason: str | None = None) -> tuple[str, st
         return SOLUTION_ARN, SOLUTION, solution_body(status, **update)
     if kind == "solutionVersion":
         return VERSION_ARN, VERSION_BASE, version_body(VERSION_BASE, status=status, **extra)
+    if kind in ("batchInferenceJob", "batchSegmentJob"):
+        arn = f"{PREFIX}:{'batch-inference-job' if kind == 'batchInferenceJob' else 'batch-segment-job'}/recs-0a1b2c3d"
+        body = {"jobName": "recs-0a1b2c3d", f"{kind}Arn": arn, "solutionVersionArn": VERSION_ARN, "status": status}
+        return arn, "recs-0a1b2c3d", {**body, **extra}
     return CAMPAIGN_ARN, CAMPAIGN, campaign_body(status, **extra)
 
 
@@ -2271,7 +2277,7 @@ def polling_record(kind: str, arn: str, name: str, waited: int = 0) -> PollRecor
     return record
 
 
-def test_polled_kinds_are_the_six_async_resources() -> None:
+def test_polled_kinds_are_the_async_resources() -> None:
     # GIVEN the poll policies
     # WHEN listed
     # THEN every asynchronous resource the pipeline creates has one (schemas are synchronous)
@@ -2282,6 +2288,8 @@ def test_polled_kinds_are_the_six_async_resources() -> None:
         "solution",
         "solutionVersion",
         "campaign",
+        "batchInferenceJob",
+        "batchSegmentJob",
     }
 
 
@@ -2314,6 +2322,8 @@ def test_check_active_resource_reports_active(personalize: Any, stubber: Stubber
         ("solution", 13 + 13 + 13, 13),
         ("solutionVersion", 1200 + 76 + 76, 76),
         ("campaign", 420 + 22 + 22, 22),
+        ("batchInferenceJob", 720 + 46 + 46, 46),
+        ("batchSegmentJob", 420 + 13 + 13, 13),
     ],
 )
 def test_check_in_progress_accumulates_waited_seconds(

@@ -65,6 +65,19 @@ STATUSES_BY_KIND: dict[str, dict[str, Phase]] = {
         "DELETE PENDING": Phase.DELETING,
         "DELETE IN_PROGRESS": Phase.DELETING,
     },
+    # Batch jobs: observed CREATE PENDING -> CREATE IN_PROGRESS -> ACTIVE / CREATE FAILED (§2); never deleted.
+    "batchInferenceJob": {
+        "CREATE PENDING": Phase.IN_PROGRESS,
+        "CREATE IN_PROGRESS": Phase.IN_PROGRESS,
+        "ACTIVE": Phase.ACTIVE,
+        "CREATE FAILED": Phase.FAILED,
+    },
+    "batchSegmentJob": {
+        "CREATE PENDING": Phase.IN_PROGRESS,
+        "CREATE IN_PROGRESS": Phase.IN_PROGRESS,
+        "ACTIVE": Phase.ACTIVE,
+        "CREATE FAILED": Phase.FAILED,
+    },
     # latestCampaignUpdate.status and latestSolutionUpdate.status use the CREATE spellings (§2).
     "campaignUpdate": {
         "CREATE PENDING": Phase.IN_PROGRESS,
