@@ -10,7 +10,14 @@ from botocore.exceptions import ClientError
 
 from personalize_pipeline.clients import client
 from personalize_pipeline.config import console_region
-from personalize_pipeline.messages import Line, RunSummary, failure_context, failure_message, success_message
+from personalize_pipeline.messages import (
+    BatchOutput,
+    Line,
+    RunSummary,
+    failure_context,
+    failure_message,
+    success_message,
+)
 from personalize_pipeline.observability import instrumented, logger, metrics
 from personalize_pipeline.resources import describe, effective_status, seconds_of
 
@@ -48,7 +55,7 @@ def _success(event: dict) -> dict:
         lines.append(_line(personalize, dataset["dataset"]))
         lines.append(Line("schema", details["schemaName"], details["schemaArn"], details["schemaAction"]))
         lines.append(_line(personalize, dataset["importJob"]))
-    metrics, campaigns = {}, []
+    metrics, campaigns, batch_outputs = {}, [], []
     for solution in event["solutions"]:
         lines.append(_line(personalize, solution["solution"]))
         version = solution["solutionVersion"]
@@ -60,6 +67,10 @@ def _success(event: dict) -> dict:
         for item in solution["campaigns"]:
             lines.append(_line(personalize, item["campaign"]))
             campaigns.append(item["campaign"]["name"])
+        for item in [*solution.get("batchInferenceJobs", []), *solution.get("batchSegmentJobs", [])]:
+            job = item["batchJob"]
+            lines.append(_line(personalize, job))
+            batch_outputs.append(BatchOutput(job["kind"], job["name"], job["arn"], job["details"]["outputs"]))
     summary = RunSummary(
         dataset_group=group["name"],
         execution_arn=event["executionArn"],
@@ -68,6 +79,7 @@ def _success(event: dict) -> dict:
         metrics=metrics,
         campaigns=campaigns,
         notes=[note for solution in event["plan"]["solutions"] for note in solution.get("notes", [])],
+        batch_outputs=batch_outputs,
     )
     subject, message = success_message(summary)
     return {"subject": subject, "message": message}

@@ -137,10 +137,10 @@ def test_template_resource_star_only_for_actions_without_resource_types(template
     assert [(lid, a) for lid, a in starred if a not in typeless and a not in UNSCOPABLE] == []
 
 
-def test_template_only_the_import_function_passes_the_personalize_role(template: dict) -> None:
+def test_template_only_the_import_and_batch_functions_pass_the_personalize_role(template: dict) -> None:
     for logical_id, resource in functions(template).items():
         passes = [s for s in statements(resource) if "iam:PassRole" in json.dumps(s["Action"])]
-        if logical_id != "DatasetImportFunction":
+        if logical_id not in ("DatasetImportFunction", "BatchJobFunction"):
             assert not passes, logical_id
             continue
         (statement,) = passes
@@ -280,3 +280,66 @@ def test_template_personalize_role_trust_is_guarded_by_source_account_and_arn(te
             "aws:SourceArn": {"Fn::Sub": "arn:${AWS::Partition}:personalize:${AWS::Region}:${AWS::AccountId}:*"}
         },
     }
+
+
+def test_template_batch_job_function_grants_its_calls_on_scoped_arns(template: dict) -> None:
+    # GIVEN the batch job function's role
+    grants = {
+        (a, json.dumps(s["Resource"], sort_keys=True), json.dumps(s.get("Condition"), sort_keys=True))
+        for s in statements(template["Resources"]["BatchJobFunction"])
+        for a in as_list(s["Action"])
+    }
+    prefix = "arn:${AWS::Partition}:personalize:${AWS::Region}:${AWS::AccountId}"
+
+    def sub(path: str) -> str:
+        return json.dumps({"Fn::Sub": f"{prefix}:{path}"})
+
+    created = json.dumps({"StringEquals": {"aws:RequestTag/personalize-pipeline:stack": {"Ref": "AWS::StackName"}}})
+    ours = json.dumps({"StringEquals": {"aws:ResourceTag/personalize-pipeline:stack": {"Ref": "AWS::StackName"}}})
+    jobs = json.dumps([{"Fn::Sub": f"{prefix}:batch-inference-job/*"}, {"Fn::Sub": f"{prefix}:batch-segment-job/*"}])
+    # THEN it creates (and tags) jobs with the stack tag, on a version of this stack, describes jobs, lists
+    # the batch input folder only and passes the Personalize role to Personalize only
+    assert grants == {
+        ("personalize:CreateBatchInferenceJob", sub("batch-inference-job/*"), created),
+        ("personalize:TagResource", sub("batch-inference-job/*"), created),
+        ("personalize:CreateBatchSegmentJob", sub("batch-segment-job/*"), created),
+        ("personalize:TagResource", sub("batch-segment-job/*"), created),
+        ("personalize:CreateBatchInferenceJob", sub("solution/*"), ours),
+        ("personalize:DescribeBatchInferenceJob", jobs, "null"),
+        ("personalize:DescribeBatchSegmentJob", jobs, "null"),
+        (
+            "s3:ListBucket",
+            json.dumps({"Fn::GetAtt": ["InputBucket", "Arn"]}),
+            json.dumps({"StringLike": {"s3:prefix": "batch-input/*"}}),
+        ),
+        (
+            "iam:PassRole",
+            json.dumps({"Fn::GetAtt": ["PersonalizeServiceRole", "Arn"]}),
+            json.dumps({"StringEquals": {"iam:PassedToService": "personalize.amazonaws.com"}}),
+        ),
+    }
+
+
+def test_template_only_personalize_writes_to_the_bucket_and_only_batch_output(template: dict) -> None:
+    # GIVEN every grant of s3:PutObject in the template: functions, the Personalize role, the bucket policy
+    role = template["Resources"]["PersonalizeServiceRole"]["Properties"]["Policies"]
+    role_puts = [
+        s["Resource"] for p in role for s in p["PolicyDocument"]["Statement"] if "s3:PutObject" in as_list(s["Action"])
+    ]
+    bucket = template["Resources"]["InputBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    bucket_puts = [
+        (s["Principal"], s["Resource"])
+        for s in bucket
+        if s["Effect"] == "Allow" and "s3:PutObject" in as_list(s["Action"])
+    ]
+    function_puts = [
+        logical_id
+        for logical_id, resource in functions(template).items()
+        for s in statements(resource)
+        if any(a in ("s3:PutObject", "s3:*") for a in as_list(s["Action"]))
+    ]
+    # THEN Personalize alone may write, under batch-output/ only
+    output = {"Fn::Sub": "${InputBucket.Arn}/batch-output/*"}
+    assert role_puts == [output]
+    assert bucket_puts == [({"Service": "personalize.amazonaws.com"}, output)]
+    assert function_puts == []

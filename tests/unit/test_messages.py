@@ -17,6 +17,7 @@ import pytest
 
 from personalize_pipeline.messages import (
     SUBJECT_LIMIT,
+    BatchOutput,
     FailureContext,
     Line,
     RunSummary,
@@ -700,3 +701,31 @@ def test_failure_message_long_state_and_error_keep_subject_within_limit() -> Non
     subject_line, _ = failure_message(context, EXECUTION_ARN, REGION, "retail-demo")
     # THEN the subject fits SNS
     assert len(subject_line) <= SUBJECT_LIMIT and "\n" not in subject_line
+
+
+def test_success_message_batch_jobs_give_name_arn_and_output_files() -> None:
+    # GIVEN a run with one batch inference job that read two input files
+    summary = full_summary()
+    job_arn = f"{PREFIX}:batch-inference-job/retail-batch-0a1b2c3d"
+    outputs = [
+        "s3://bucket/batch-output/retail-batch-0a1b2c3d/a.json.out",
+        "s3://bucket/batch-output/retail-batch-0a1b2c3d/b.json.out",
+    ]
+    summary.batch_outputs = [BatchOutput("batchInferenceJob", "retail-batch-0a1b2c3d", job_arn, outputs)]
+    # WHEN the success e-mail is written
+    _, body = success_message(summary)
+    # THEN a section gives the job's name, ARN and every .out file, after the resources
+    lines = body.splitlines()
+    start = lines.index("Batch job output (one <input file>.out per input file, JSON lines)")
+    assert lines[start + 1 : start + 5] == [
+        "  batch inference job retail-batch-0a1b2c3d",
+        f"    {job_arn}",
+        f"    {outputs[0]}",
+        f"    {outputs[1]}",
+    ]
+    assert start > lines.index("Resources")
+
+
+def test_success_message_without_batch_jobs_has_no_batch_section() -> None:
+    _, body = success_message(full_summary())
+    assert not any(line.startswith("Batch job output") for line in body.splitlines())

@@ -66,6 +66,18 @@ class RunSummary:
     campaigns: list[str] = field(default_factory=list)
     #: What the pipeline did differently from params.json, and why (e.g. performAutoML replaced).
     notes: list[str] = field(default_factory=list)
+    #: Batch jobs of the run and the ``.out`` files each wrote (s3:// URIs).
+    batch_outputs: list[BatchOutput] = field(default_factory=list)
+
+
+@dataclass
+class BatchOutput:
+    """Where one batch inference or batch segment job wrote its results."""
+
+    kind: str
+    name: str
+    arn: str
+    outputs: list[str]
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -143,6 +155,11 @@ def success_message(summary: RunSummary) -> tuple[str, str]:
         "Resources",
         *_resource_table(summary.resources),
     ]
+    if summary.batch_outputs:
+        body += ["", "Batch job output (one <input file>.out per input file, JSON lines)"]
+        for job in summary.batch_outputs:
+            body += [f"  {KIND_LABELS.get(job.kind, job.kind)} {job.name}", f"    {job.arn}"]
+            body += [f"    {uri}" for uri in job.outputs]
     for version_arn, values in summary.metrics.items():
         body += ["", f"Offline metrics of {version_arn}"]
         body += [f"  {name:<44} {value:.4f}" for name, value in sorted(values.items())]
