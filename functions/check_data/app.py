@@ -8,6 +8,7 @@ file's size; ``IfMatch`` ties it to the version Load Parameters listed.
 
 from botocore.exceptions import ClientError
 
+from personalize_pipeline.batch_input import BATCH_FOLDER, check_lines
 from personalize_pipeline.clients import client
 from personalize_pipeline.data_values import check_part, owned_lines, summarize
 from personalize_pipeline.errors import InvalidParameters
@@ -41,7 +42,10 @@ def _check(event: dict) -> dict:
     body = response["Body"]
     try:
         lines = owned_lines(body.iter_chunks(CHUNK_BYTES), item["start"], item["end"])
-        result = check_part(item, event["fields"][item["folder"]], event["filters"], lines)
+        if item["folder"] == BATCH_FOLDER:
+            result = check_lines(item, lines)
+        else:
+            result = check_part(item, event["fields"][item["folder"]], event["filters"], lines)
     finally:
         body.close()  # the range ends before the object does: stop the download
     metrics.add_metric(name="data_rows_checked", unit="Count", value=result["records"])

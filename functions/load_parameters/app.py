@@ -7,6 +7,7 @@ a schema change UpdateDataset would refuse, or a name taken by a resource this s
 reported here, not after resources were created.
 """
 
+from personalize_pipeline.batch_input import input_problems, list_inputs, plan_input_checks
 from personalize_pipeline.clients import client
 from personalize_pipeline.config import settings, stack_context
 from personalize_pipeline.data_files import DataListing, list_data
@@ -46,6 +47,8 @@ def lambda_handler(event, context):
         problems = foreign_resources(personalize, arn_prefix, plan, stack.name)
         existing = existing_datasets(personalize, arn_prefix, plan)
         problems += existing_dataset_problems(plan, existing) + first_import_problems(plan, existing)
+        batch_inputs = list_inputs(s3, plan)
+        problems += input_problems(plan, batch_inputs)
         if problems:
             raise InvalidParameters(problems, dataset_group=plan["datasetGroup"]["name"])
     except InvalidParameters as error:
@@ -62,8 +65,10 @@ def lambda_handler(event, context):
     for solution in plan["solutions"]:
         for note in solution["notes"]:
             logger.warning(note)
-    # The work list of Check Data Values: every row is checked before anything is created.
+    # The work list of Check Data Values: every row (and every batch input line) is checked before anything
+    # is created.
     plan["dataChecks"] = _data_checks(plan, data)
+    plan["dataChecks"]["items"] += plan_input_checks(plan, batch_inputs)
     return plan
 
 

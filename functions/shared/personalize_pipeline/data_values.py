@@ -429,12 +429,16 @@ def summarize(bucket: str, checks: dict[str, Any]) -> tuple[list[str], list[str]
     for key, parts in files.items():
         parts.sort(key=lambda pair: pair[0]["start"])
         uri = f"s3://{bucket}/{key}"
+        # Batch job input is JSON lines (see batch_input.py): its problems name lines, not CSV rows.
+        json_lines = parts[0][0]["folder"] == "batch-input"
         offset, shown, total, records = 0, [], 0, 0
         for _, result in parts:
             for line, column, message in result["problems"]:
                 total += 1
                 if len(shown) < PROBLEMS_PER_FILE:
-                    where = f"row {offset + line}" + (f", column {column}" if column else "")
+                    where = f"{'line' if json_lines else 'row'} {offset + line}" + (
+                        f", column {column}" if column else ""
+                    )
                     shown.append(f"{uri} {where}: {message}")
             total += result["moreProblems"]
             offset += result["lines"]
@@ -444,7 +448,10 @@ def summarize(bucket: str, checks: dict[str, Any]) -> tuple[list[str], list[str]
             more = total - len(shown)
             problems.append(f"{uri}: and {more} more problem{'s' if more != 1 else ''} in this file")
         if records == 0 and total == 0:
-            problems.append(f"{uri}: only a header and no data rows; add the data or delete the file")
+            if json_lines:
+                problems.append(f"{uri}: no JSON lines; a batch input file has one JSON object per line")
+            else:
+                problems.append(f"{uri}: only a header and no data rows; add the data or delete the file")
     warnings: list[str] = []
     interactions = [
         (item, result) for item, result in zip(items, results, strict=True) if item["folder"] == "Interactions"
