@@ -35,6 +35,8 @@ MAX_FIELDS_PER_GROUP = 20
 WHERE_DATASETS = {"ItemID": ("Items", "Interactions"), "UserID": ("Users", "Interactions")}
 DATASET_TYPES = ("Interactions", "Items", "Users")
 NUMERIC_TYPES = frozenset({"int", "long", "float", "double"})
+#: The type to give a field with ``"textual": true``: unstructured text cannot be filtered.
+TEXTUAL = "textual"
 #: The only Interactions field a filter may read.
 EVENT_TYPE = "EVENT_TYPE"
 
@@ -295,6 +297,8 @@ def _condition_problems(condition: Condition, fields: Mapping[str, Mapping[str, 
         return [f"{here}: EVENT_TYPE is matched with IN or NOT IN, not {condition.operator}"]
     if field_type == "boolean":
         return [f"{here}: boolean fields cannot be filtered; store the value as a string or an int instead"]
+    if field_type == TEXTUAL:
+        return [f"{here}: textual fields (unstructured text) cannot be filtered"]
     strings = [v for v in condition.values if v.kind == "string"]
     placeholders = [v for v in condition.values if v.kind == "placeholder"]
     numbers = [v for v in condition.values if v.kind == "number"]
