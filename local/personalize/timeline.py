@@ -32,11 +32,11 @@ DELETABLE = frozenset({ACTIVE, CREATE_FAILED})
 DELETING = frozenset({DELETE_PENDING, DELETE_IN_PROGRESS})
 
 #: The steps of the pipeline, as named by ``--fail STEP`` and ``fail_steps``.
-STEPS = ("dataset-group", "dataset", "import", "solution", "solution-version", "campaign")
+STEPS = ("dataset-group", "dataset", "import", "solution", "solution-version", "campaign", "event-tracker", "filter")
 #: Kinds with an asynchronous update (UpdateDataset, UpdateSolution, UpdateCampaign).
 UPDATABLE = ("dataset", "solution", "campaign")
 #: Kinds with an asynchronous delete (import jobs cannot be deleted; versions go with their solution).
-DELETABLE_KINDS = ("dataset-group", "dataset", "solution", "campaign")
+DELETABLE_KINDS = ("dataset-group", "dataset", "solution", "campaign", "event-tracker", "filter")
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,9 @@ _PRESET_PHASES: dict[str, dict[str, tuple[tuple[float, float], ...]]] = {
         "solution": ((10, 10), (13, 2), (58, 2)),
         "solution-version": ((30, 150), (90, 2190), (90, 2910)),
         "campaign": ((30, 90), (60, 450), (60, 480)),
+        # [I] no published durations; trackers and filters are metadata and observed to settle within a minute.
+        "event-tracker": ((10, 10), (20, 10), (20, 10)),
+        "filter": ((10, 10), (30, 15), (30, 15)),
     },
     "update": {
         "dataset": ((10, 10), (20, 100), (20, 100)),
@@ -86,6 +89,8 @@ _PRESET_PHASES: dict[str, dict[str, tuple[tuple[float, float], ...]]] = {
         "dataset": ((5, 5), (20, 20), (20, 20)),
         "solution": ((5, 5), (15, 15), (15, 15)),
         "campaign": ((10, 10), (30, 60), (30, 60)),
+        "event-tracker": ((5, 5), (10, 10), (10, 10)),
+        "filter": ((5, 5), (10, 10), (10, 10)),
     },
 }
 #: Import seconds per byte read, per preset. The typical preset is calibrated on the example data: its
