@@ -36,6 +36,8 @@ FAIL_STEPS = (
     "solution",
     "solution-version",
     "campaign",
+    "event-tracker",
+    "filter",
     "batch-inference-job",
     "batch-segment-job",
 )

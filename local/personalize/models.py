@@ -42,6 +42,8 @@ from .resources import (
     Dataset,
     DatasetGroup,
     DatasetImportJob,
+    EventTracker,
+    Filter,
     Resource,
     Schema,
     Solution,
@@ -72,6 +74,9 @@ INJECTED_FAILURES = {
     "solution": "An internal error occurred while creating the solution. Try again.",
     "solution-version": "Create failed. An internal error occurred during training. Try again.",
     "campaign": "Failed to deploy the solution version: an internal error occurred. Try again.",
+    # The EventTracker shapes have no failureReason: only the status shows the failure.
+    "event-tracker": "An internal error occurred while creating the event tracker. Try again.",
+    "filter": "Could not create filter. An internal error occurred. Try again.",
     "batch-inference-job": "Failed to create a batch inference job: an internal error occurred. Try again.",
     "batch-segment-job": "Failed to create a batch segment job: an internal error occurred. Try again.",
 }
@@ -250,6 +255,8 @@ class RegionState:
         self.solutions: dict[str, Solution] = {}
         self.versions: dict[str, SolutionVersion] = {}
         self.campaigns: dict[str, Campaign] = {}
+        self.event_trackers: dict[str, EventTracker] = {}
+        self.filters: dict[str, Filter] = {}
         self.batch_inference_jobs: dict[str, BatchInferenceJob] = {}
         self.batch_segment_jobs: dict[str, BatchSegmentJob] = {}
         self._reported: dict[tuple[str, str], str | None] = {}  # (resource_type, ARN) -> status
@@ -274,6 +281,8 @@ class RegionState:
             self.solutions,
             self.versions,
             self.campaigns,
+            self.event_trackers,
+            self.filters,
             self.batch_inference_jobs,
             self.batch_segment_jobs,
         )
@@ -318,7 +327,14 @@ class RegionState:
         """
         for solution in list(self.solutions.values()):
             solution_versions.auto_train(self, solution, now)
-        for store in (self.dataset_groups, self.datasets, self.solutions, self.campaigns):
+        for store in (
+            self.dataset_groups,
+            self.datasets,
+            self.solutions,
+            self.campaigns,
+            self.event_trackers,
+            self.filters,
+        ):
             for arn in [arn for arn, r in store.items() if r.status(now) is None]:
                 self._forget(store, arn, now)
         for arn in [arn for arn, v in self.versions.items() if v.solution.arn not in self.solutions]:

@@ -39,13 +39,15 @@ STEPS = (
     "solution",
     "solution-version",
     "campaign",
+    "event-tracker",
+    "filter",
     "batch-inference-job",
     "batch-segment-job",
 )
 #: Kinds with an asynchronous update (UpdateDataset, UpdateSolution, UpdateCampaign).
 UPDATABLE = ("dataset", "solution", "campaign")
 #: Kinds with an asynchronous delete (import jobs cannot be deleted; versions go with their solution).
-DELETABLE_KINDS = ("dataset-group", "dataset", "solution", "campaign")
+DELETABLE_KINDS = ("dataset-group", "dataset", "solution", "campaign", "event-tracker", "filter")
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,9 @@ _PRESET_PHASES: dict[str, dict[str, tuple[tuple[float, float], ...]]] = {
         "solution": ((10, 10), (13, 2), (58, 2)),
         "solution-version": ((30, 150), (90, 2190), (90, 2910)),
         "campaign": ((30, 90), (60, 450), (60, 480)),
+        # [I] no published durations; trackers and filters are metadata and observed to settle within a minute.
+        "event-tracker": ((10, 10), (20, 10), (20, 10)),
+        "filter": ((10, 10), (30, 15), (30, 15)),
         # "around 25 minutes" with a fixed overhead even for tiny input; segment jobs 7-8 minutes (facts §10).
         "batch-inference-job": ((30, 90), (60, 1140), (60, 1440)),
         "batch-segment-job": ((30, 90), (60, 390), (60, 390)),
@@ -98,6 +103,8 @@ _PRESET_PHASES: dict[str, dict[str, tuple[tuple[float, float], ...]]] = {
         "dataset": ((5, 5), (20, 20), (20, 20)),
         "solution": ((5, 5), (15, 15), (15, 15)),
         "campaign": ((10, 10), (30, 60), (30, 60)),
+        "event-tracker": ((5, 5), (10, 10), (10, 10)),
+        "filter": ((5, 5), (10, 10), (10, 10)),
     },
 }
 #: Import seconds per byte read, per preset. The typical preset is calibrated on the example data: its

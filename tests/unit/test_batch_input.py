@@ -80,12 +80,11 @@ def test_line_problem_each_recipe_reads_its_documented_keys(recipe: str, line: s
 
 
 # ----------------------------------------------------------------------------- listing-level problems
-def test_input_problems_names_missing_input_recipe_mismatch_and_empty_file() -> None:
-    # GIVEN jobs whose input is missing, a segment job on a user recipe, and an empty file
+def test_input_problems_names_missing_input_and_empty_file() -> None:
+    # GIVEN one job whose input is missing and one whose only file is empty
     plan = plan_with(
         "aws-user-personalization",
         inference=[job("recs", "batch-input/users/"), job("other", "batch-input/empty.json")],
-        segment=[job("seg", "batch-input/items.json")],
     )
     listing = {
         f"s3://{BUCKET}/batch-input/users/": [],
@@ -98,16 +97,6 @@ def test_input_problems_names_missing_input_recipe_mismatch_and_empty_file() -> 
         f"solution 'sol': batch inference job 'recs': no input at s3://{BUCKET}/batch-input/users/; upload the JSON "
         "lines file(s) there first",
         f"s3://{BUCKET}/batch-input/empty.json: empty; a batch input file has one JSON object per line",
-        "solution 'sol': batch segment job 'seg': recipe aws-user-personalization has no batch segment jobs; they "
-        "need aws-item-affinity or aws-item-attribute-affinity",
-    ]
-
-
-@pytest.mark.parametrize("recipe", ["aws-item-affinity", "aws-trending-now"])
-def test_input_problems_inference_refused_for_recipes_without_it(recipe: str) -> None:
-    plan = plan_with(recipe, inference=[job("recs", "batch-input/u.json")])
-    assert input_problems(plan, {f"s3://{BUCKET}/batch-input/u.json": [obj("batch-input/u.json")]}) == [
-        f"solution 'sol': batch inference job 'recs': recipe {recipe} has no batch inference jobs"
     ]
 
 

@@ -41,7 +41,6 @@ INPUT_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "aws-item-affinity": (("itemId",), ()),
     "aws-item-attribute-affinity": (("itemAttributes",), ()),
 }
-SEGMENT_RECIPES = frozenset({"aws-item-affinity", "aws-item-attribute-affinity"})
 _TYPES = {"userId": str, "itemId": str, "itemAttributes": str, "itemList": list, "context": dict}
 _TYPE_NAMES = {str: "string", list: "array", dict: "object"}
 
@@ -89,22 +88,11 @@ def _where(key: str, entry: dict[str, Any], job: dict[str, Any]) -> str:
 
 
 def input_problems(plan: dict[str, Any], listing: dict[str, list[dict[str, Any]]]) -> list[str]:
-    """What makes a planned job unable to run, found from the listing alone: the recipe serves no such job,
-    no input, too many files, too many bytes, an empty file."""
+    """What makes a planned job unable to run, found from the listing alone: no input, too many files, too
+    many bytes, an empty file. (Which recipe serves which kind of job is a params rule: params.py.)"""
     problems = []
     for key, entry, job in planned_jobs(plan):
         where = _where(key, entry, job)
-        recipe = recipe_name(entry["solution"].get("recipeArn"))
-        segment = key == "batchSegmentJobs"
-        if segment and recipe not in SEGMENT_RECIPES:
-            problems.append(
-                f"{where}: recipe {recipe} has no batch segment jobs; they need aws-item-affinity or "
-                "aws-item-attribute-affinity"
-            )
-            continue
-        if not segment and (recipe in SEGMENT_RECIPES or recipe == "aws-trending-now"):
-            problems.append(f"{where}: recipe {recipe} has no batch inference jobs")
-            continue
         path = job["jobInput"]["s3DataSource"]["path"]
         objects = listing.get(path, [])
         if not objects:
