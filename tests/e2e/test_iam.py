@@ -52,6 +52,21 @@ def tagged_params() -> dict[str, Any]:
     return params
 
 
+def batch_params(params: dict[str, Any]) -> dict[str, Any]:
+    """``params`` in the list spelling, its solution running a batch inference job, plus an Item-Affinity
+    solution running a batch segment job."""
+    params = copy.deepcopy(params)
+    solution, campaign = params.pop("solution"), params.pop("campaign")
+    inference = {"jobInput": {"s3DataSource": {"path": "batch-input/users.json"}}, "tags": TAGS}
+    segment = {"jobInput": {"s3DataSource": {"path": "batch-input/items.json"}}, "tags": TAGS}
+    affinity = {"name": "retail-item-affinity", "recipeArn": "arn:aws:personalize:::recipe/aws-item-affinity"}
+    params["solutions"] = [
+        {**solution, "campaigns": [campaign], "batchInferenceJobs": [inference]},
+        {**affinity, "tags": TAGS, "batchSegmentJobs": [segment]},
+    ]
+    return params
+
+
 def write(path: Path, data: Any) -> Path:
     path.write_text(json.dumps(data, indent=1))
     return path
@@ -85,6 +100,13 @@ def exercised(tmp_path_factory: pytest.TempPathFactory) -> Proof:
         # two uploads at once: the later run reads the input and history of the running one, and is refused
         runs = [pipeline.start(write(tmp / "params.json", params)) for _ in range(2)]
         assert sorted(wait_for_execution(arn)["status"] for arn in runs) == ["FAILED", "SUCCEEDED"]
+        # batch jobs: the list spelling, with a batch inference job beside the campaign and an Item-Affinity
+        # solution with a batch segment job (input checked line by line, output written by Personalize)
+        (tmp / "batch" / "batch-input").mkdir(parents=True)
+        (tmp / "batch" / "batch-input" / "users.json").write_text('{"userId": "u0001"}\n')
+        (tmp / "batch" / "batch-input" / "items.json").write_text('{"itemId": "i00001"}\n')
+        pipeline.upload_data(tmp / "batch")
+        assert pipeline.run(write(tmp / "params.json", batch_params(params))).status == "SUCCEEDED"
         # invalid params: the failure e-mail reads the execution history
         params["solution"]["performHPO"] = "yes"
         assert pipeline.run(write(tmp / "params.json", params)).status == "FAILED"
