@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 from moto.iam.models import iam_backends
 from samtranslator.yaml_helper import yaml_parse
@@ -45,11 +46,27 @@ class Proof:
     inline: dict[str, list[dict[str, Any]]]
 
 
+#: A filter and a tracker in the params: Load Parameters checks who owns the ones that exist.
+FILTER = {"name": "retail-demo-women", "filterExpression": 'INCLUDE UserID WHERE Users.GENDER IN ("F")'}
+TRACKER = {"name": "retail-demo-tracker"}
+
+
 def tagged_params() -> dict[str, Any]:
     params = json.loads(EXAMPLE_PARAMS.read_text())
     for spec in (params["datasetGroup"], *params["datasets"].values(), params["solution"], params["campaign"]):
         spec["tags"] = TAGS
+    params["filters"] = [FILTER]
+    params["eventTracker"] = TRACKER
     return params
+
+
+def create_filter_and_tracker(pipeline: LocalPipeline) -> None:
+    """The filter and tracker of the params, as this stack creates them, for the next runs to find."""
+    personalize = boto3.client("personalize")
+    group = f"{PERSONALIZE}:dataset-group/retail-demo"
+    tags = [{"tagKey": "personalize-pipeline:stack", "tagValue": pipeline.stack.name}]
+    personalize.create_filter(**FILTER, datasetGroupArn=group, tags=tags)
+    personalize.create_event_tracker(**TRACKER, datasetGroupArn=group, tags=tags)
 
 
 def batch_params(params: dict[str, Any]) -> dict[str, Any]:
@@ -81,6 +98,7 @@ def exercised(tmp_path_factory: pytest.TempPathFactory) -> Proof:
         # a first run with tags on every resource that takes them: creates and tags everything
         params = tagged_params()
         assert pipeline.run(write(tmp / "params.json", params)).status == "SUCCEEDED"
+        create_filter_and_tracker(pipeline)
         # new interactions: a new import and version, and the campaign is updated to it
         extra = tmp / "more" / "Interactions"
         extra.mkdir(parents=True)
