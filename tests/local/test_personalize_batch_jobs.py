@@ -94,6 +94,27 @@ def test_batch_inference_folder_input_reads_every_object(box: Sandbox) -> None:
     assert len(read_out(box, "batch-output/recs/b.txt.out")) == 2
 
 
+def test_batch_inference_path_without_slash_reads_every_key_with_that_prefix(box: Sandbox) -> None:
+    # GIVEN a file path that is also the prefix of another key ("Amazon S3 is prefix based")
+    version = box.trained()["solutionVersionArn"]
+    role = box.personalize_role()
+    box.put("batch-input/users.json", lines({"userId": "user0"}))
+    box.put("batch-input/users.json.bak", lines({"userId": "user1"}))
+
+    # WHEN a job reads that path
+    job = box.batch_job(
+        INFERENCE,
+        "recs",
+        version,
+        role,
+        jobInput={"s3DataSource": {"path": f"s3://{box.bucket}/batch-input/users.json"}},
+    )
+
+    # THEN both files are read, each with its own .out file
+    assert job["status"] == "ACTIVE"
+    assert out_keys(box) == ["batch-output/recs/users.json.bak.out", "batch-output/recs/users.json.out"]
+
+
 @pytest.mark.parametrize(
     ("body", "reason"),
     [

@@ -168,3 +168,35 @@ def test_summary_batch_file_without_lines_is_a_problem() -> None:
     assert problems == [
         f"s3://{BUCKET}/batch-input/u.json: no JSON lines; a batch input file has one JSON object per line"
     ]
+
+
+def test_list_inputs_reads_every_key_with_the_path_as_prefix_once_per_path() -> None:
+    # GIVEN two jobs reading the same path, which is also the prefix of a second file and a folder marker
+    import boto3
+    from botocore.stub import Stubber
+
+    from personalize_pipeline.batch_input import list_inputs
+
+    s3 = boto3.client("s3", region_name="us-east-1")
+    plan = plan_with("aws-sims", inference=[job("a", "batch-input/u"), job("b", "batch-input/u")])
+    contents = [
+        {"Key": "batch-input/u/", "ETag": '"d"', "Size": 0},
+        {"Key": "batch-input/u_test.json", "ETag": '"t"', "Size": 5},
+        {"Key": "batch-input/u.json", "ETag": '"u"', "Size": 7},
+    ]
+    with Stubber(s3) as stubber:
+        stubber.add_response(
+            "list_objects_v2",
+            {"Contents": contents, "IsTruncated": False},
+            {"Bucket": BUCKET, "Prefix": "batch-input/u"},
+        )
+        # WHEN the inputs are listed
+        listing = list_inputs(s3, plan)
+        stubber.assert_no_pending_responses()
+    # THEN every object Personalize would read is there, sorted, folder markers left out
+    assert listing == {
+        f"s3://{BUCKET}/batch-input/u": [
+            {"key": "batch-input/u.json", "etag": '"u"', "size": 7},
+            {"key": "batch-input/u_test.json", "etag": '"t"', "size": 5},
+        ]
+    }

@@ -110,13 +110,16 @@ def test_job_name_changes_with_version_input_request_and_attempt() -> None:
     assert all(len(name) == len("retail-batch-") + 8 for name in others)
 
 
-def test_input_objects_file_path_lists_only_that_key(s3: tuple[Any, Stubber]) -> None:
-    # GIVEN a single-file path whose prefix also matches a longer key
+def test_input_objects_file_path_lists_every_key_with_that_prefix(s3: tuple[Any, Stubber]) -> None:
+    # GIVEN a file path whose prefix also matches a longer key
     client, stubber = s3
     expect_listing(stubber, "batch-input/u.json", [("batch-input/u.json", '"e1"'), ("batch-input/u.json.bak", '"e2"')])
     # WHEN its objects are listed
-    # THEN only the file itself counts
-    assert input_objects(client, f"s3://{BUCKET}/batch-input/u.json") == [("batch-input/u.json", '"e1"')]
+    # THEN both count: Personalize reads every key that starts with the path
+    assert input_objects(client, f"s3://{BUCKET}/batch-input/u.json") == [
+        ("batch-input/u.json", '"e1"'),
+        ("batch-input/u.json.bak", '"e2"'),
+    ]
 
 
 def test_input_objects_folder_lists_every_object_but_folder_markers(s3: tuple[Any, Stubber]) -> None:

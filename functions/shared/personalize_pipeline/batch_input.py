@@ -66,7 +66,12 @@ def split_s3_uri(uri: str) -> tuple[str, str]:
 
 
 def list_inputs(s3: Any, plan: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    """input path -> its objects ``{"key", "etag", "size"}`` (the file, or every object under the folder)."""
+    """input path -> the objects the job will read, ``{"key", "etag", "size"}``.
+
+    "Amazon S3 is prefix based": Personalize reads every key that starts with the path, so
+    ``batch-input/users`` also reads ``batch-input/users_test/...`` and ``users.json`` also
+    ``users.json.bak``; only a trailing ``/`` limits it to one folder. The checks cover exactly that set.
+    """
     listing: dict[str, list[dict[str, Any]]] = {}
     for _, _, job in planned_jobs(plan):
         path = job["jobInput"]["s3DataSource"]["path"]
@@ -77,7 +82,7 @@ def list_inputs(s3: Any, plan: dict[str, Any]) -> dict[str, list[dict[str, Any]]
         for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key):
             for obj in page.get("Contents", []):
                 name = obj["Key"]
-                if not name.endswith("/") and (key.endswith("/") or name == key):
+                if not name.endswith("/"):
                     found.append({"key": name, "etag": obj["ETag"], "size": int(obj["Size"])})
         listing[path] = sorted(found, key=lambda o: o["key"])
     return listing

@@ -40,19 +40,13 @@ def split_s3_uri(uri: str) -> tuple[str, str]:
 
 
 def input_objects(s3: Any, path: str) -> list[tuple[str, str]]:
-    """(key, ETag) of the input file, or of every object under the input folder, sorted by key.
-
-    Only ListBucket is used (narrowed to the input prefix in the template), also for a single file.
-    """
+    """(key, ETag) of every object the job reads, sorted by key: Personalize reads every key that starts
+    with the input path (see ``batch_input.list_inputs``). Only ListBucket is used, narrowed to the input
+    prefix in the template."""
     bucket, key = split_s3_uri(path)
     found = []
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key):
-        for obj in page.get("Contents", []):
-            name = obj["Key"]
-            if name.endswith("/"):
-                continue
-            if key.endswith("/") or key == "" or name == key:
-                found.append((name, obj["ETag"]))
+        found.extend((obj["Key"], obj["ETag"]) for obj in page.get("Contents", []) if not obj["Key"].endswith("/"))
     return sorted(found)
 
 

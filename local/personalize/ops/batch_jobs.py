@@ -167,12 +167,11 @@ def _run(state: RegionState, version: Any, kind: str, arn: str, request: dict) -
 
 
 def _input_keys(s3: Any, source: imports.Location, kind: str) -> list[str]:
-    """The input file, or every object under the input folder, in key order."""
+    """Every object whose key starts with the input path, in key order: "Amazon S3 is prefix based", so
+    ``folderName`` also reads ``folderName_test/`` and ``users.json`` also ``users.json.bak`` (batch
+    segment job docs); only a trailing ``/`` limits the input to one folder."""
+    keys: list[str] = []
     try:
-        if not source.is_folder:
-            s3.head_object(Bucket=source.bucket, Key=source.key)
-            return [source.key]
-        keys: list[str] = []
         for page in s3.get_paginator("list_objects_v2").paginate(Bucket=source.bucket, Prefix=source.key):
             keys.extend(obj["Key"] for obj in page.get("Contents", []) if not obj["Key"].endswith("/"))
     except ClientError:
