@@ -170,3 +170,41 @@ def test_batch_segment_job_on_item_affinity_writes_recommended_users(
     assert [line["input"] for line in output] == items
     assert all(list(line["output"]) == ["recommendedUsers"] for line in output)
     assert all(0 < len(line["output"]["recommendedUsers"]) <= 5 for line in output)
+
+
+def test_batch_inference_job_failed_by_the_service_fails_run_and_next_upload_runs_it_again(
+    open_pipeline: Callable[..., LocalPipeline], write_params: Callable[[str, str], Path]
+) -> None:
+    # GIVEN the emulator fails the next batch inference job the way Personalize does
+    pipeline = open_pipeline(fail_steps=["batch-inference-job"])
+    put_input(pipeline, "batch-input/users.json", [{"userId": "u0121"}])
+    params = write_params(
+        "params.json",
+        batch_params(
+            "aws-user-personalization-v2",
+            "batchInferenceJobs",
+            {"jobName": "retail-recs", "jobInput": {"s3DataSource": {"path": "batch-input/users.json"}}},
+        ),
+    )
+
+    # WHEN the params are uploaded
+    failed = pipeline.run(params)
+
+    # THEN the run fails at the job's check, with the service's reason
+    assert failed.status == "FAILED"
+    assert failed.notification["subject"] == "Personalize pipeline FAILED at Check Batch Inference Job: ResourceFailed"
+    assert re.search(
+        r"batch inference job 'retail-recs-[0-9a-f]{8}' is CREATE FAILED: Failed to create a batch inference job: "
+        r"an internal error occurred\. Try again\.",
+        failed.notification["message"],
+    )
+
+    # WHEN the same params are uploaded again (the failure was transient)
+    again = pipeline.run(params)
+
+    # THEN a second job runs under the next name and succeeds; the failed one stays (jobs cannot be deleted)
+    assert again.status == "SUCCEEDED", again.notification
+    jobs = pipeline.inventory()["batchInferenceJobs"]
+    assert len(jobs) == 2 and len({arn.rsplit("-", 1)[0] for arn in jobs}) == 1
+    [uri] = emailed_outputs(again.notification["message"])
+    assert uri.endswith(f"/batch-output/{jobs[1].rsplit('/', 1)[-1]}/users.json.out")
