@@ -350,6 +350,8 @@ _RESOURCE_LABELS = {
     "solution": "solution",
     "solutionVersion": "solution version",
     "campaign": "campaign",
+    "batchInferenceJob": "batch inference job",
+    "batchSegmentJob": "batch segment job",
     "campaignUpdate": "campaign update",
     "solutionUpdate": "solution update",
     "schema": "schema",
@@ -375,7 +377,7 @@ def _iteration_tag(state_input: str | None) -> str:
         return ""
     if not isinstance(spec, dict):
         return ""
-    tag = spec.get("datasetType") or (spec.get("solution") or {}).get("name") or spec.get("name")
+    tag = spec.get("datasetType") or (spec.get("solution") or {}).get("name") or spec.get("name") or spec.get("jobName")
     return f" [{tag}]" if tag else ""
 
 
