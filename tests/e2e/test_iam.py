@@ -223,3 +223,29 @@ def test_iam_template_without_a_parent_grant_fails_with_access_denied_naming_act
     assert f"An error occurred (AccessDeniedException) when calling the {action} operation: User: " in message
     assert f"is not authorized to perform: personalize:{action} on resource: {parent}" in message
     assert f"because no identity-based policy allows the personalize:{action} action" in message
+
+
+def test_iam_template_without_the_batch_job_solution_grant_fails_with_access_denied(tmp_path: Path) -> None:
+    # GIVEN the template without CreateBatchInferenceJob on the solution (the job's parent resource)
+    template = without_grant(
+        tmp_path / "template.json", "BatchJobFunction", "personalize:CreateBatchInferenceJob", "solution"
+    )
+    batch = tmp_path / "batch" / "batch-input"
+    batch.mkdir(parents=True)
+    (batch / "users.json").write_text('{"userId": "u0001"}\n')
+    (batch / "items.json").write_text('{"itemId": "i00001"}\n')
+    with LocalPipeline(template=template) as pipeline:
+        pipeline.upload_data(EXAMPLE_DATA)
+        pipeline.upload_data(tmp_path / "batch")
+        # WHEN params with a batch inference job run
+        result = pipeline.run(write(tmp_path / "params.json", batch_params(tagged_params())))
+    # THEN the job's creation is denied on the solution version, as AWS would
+    assert result.status == "FAILED"
+    assert result.notification is not None
+    message = result.notification["message"]
+    action = "CreateBatchInferenceJob"
+    assert f"An error occurred (AccessDeniedException) when calling the {action} operation: User: " in message
+    assert (
+        f"is not authorized to perform: personalize:{action} on resource: "
+        f"{PERSONALIZE}:solution/retail-user-personalization/"
+    ) in message
