@@ -36,6 +36,8 @@ INVENTORY_KEYS = {
     "campaigns",
     "eventTrackers",
     "filters",
+    "batchInferenceJobs",
+    "batchSegmentJobs",
 }
 
 
