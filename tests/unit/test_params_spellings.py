@@ -440,6 +440,18 @@ def test_build_plan_no_solution_and_no_recommender_is_refused(project, solutions
     ]
 
 
+def test_build_plan_seed_campaign_without_its_solution_is_not_ignored():
+    # GIVEN a domain group with a recommender, and a seed campaign without the solution it would deploy
+    params = {
+        "datasetGroup": {"name": "shop", "domain": "ECOMMERCE"},
+        "datasets": {"Interactions": INTERACTIONS, "Items": ECOMMERCE_ITEMS},
+        "recommenders": [{"name": "r", "recipeArn": f"{RECIPE}aws-ecomm-recommended-for-you"}],
+        "campaign": {"name": "c"},
+    }
+    # WHEN validated / THEN the missing solution is named (the campaign would otherwise be silently dropped)
+    assert problems_of(params, DOMAIN_DATA) == ["solution: required section is missing"]
+
+
 def test_build_plan_nothing_to_deploy_is_a_missing_section(project):
     del project["solutions"]
     assert problems_of(project) == [

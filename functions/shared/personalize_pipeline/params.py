@@ -377,14 +377,14 @@ class _Validation:
             if section not in document and section not in meant:
                 self.problems.append(f"{section}: required section is missing")
         deployable = {"solution", "solutions", "recommenders"}
-        if not deployable & (set(document) | meant):
-            if any(key in document for key in SEED_KEYS):
-                self.problems.append("solution: required section is missing")
-            else:
-                self.problems.append(
-                    "solutions: required section is missing: declare at least one solution, or recommenders in a "
-                    "domain dataset group"
-                )
+        if any(key in document for key in SEED_KEYS) and "solution" not in document and "solution" not in meant:
+            # solutionVersion and campaign belong to the one solution of the seed spelling
+            self.problems.append("solution: required section is missing")
+        elif not deployable & (set(document) | meant):
+            self.problems.append(
+                "solutions: required section is missing: declare at least one solution, or recommenders in a "
+                "domain dataset group"
+            )
 
         if "tags" in document:
             self._check_tags(document["tags"])
