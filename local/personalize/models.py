@@ -40,6 +40,7 @@ from .resources import (
     Dataset,
     DatasetGroup,
     DatasetImportJob,
+    Recommender,
     Resource,
     Schema,
     Solution,
@@ -70,6 +71,7 @@ INJECTED_FAILURES = {
     "solution": "An internal error occurred while creating the solution. Try again.",
     "solution-version": "Create failed. An internal error occurred during training. Try again.",
     "campaign": "Failed to deploy the solution version: an internal error occurred. Try again.",
+    "recommender": "Create failed. An internal error occurred while training the recommender. Try again.",
 }
 
 
@@ -83,6 +85,7 @@ class Quotas:
     in_flight_solution_versions: int = 20
     solutions_per_dataset_group: int = 10
     active_campaigns_per_dataset_group: int = 5
+    recommenders_per_dataset_group: int = 5
     tags_per_resource: int = 50
 
 
@@ -154,6 +157,7 @@ class PersonalizeEmulator:
                 "campaigns",
                 "eventTrackers",
                 "filters",
+                "recommenders",
             )
         }
         with self._lock:
@@ -242,6 +246,7 @@ class RegionState:
         self.solutions: dict[str, Solution] = {}
         self.versions: dict[str, SolutionVersion] = {}
         self.campaigns: dict[str, Campaign] = {}
+        self.recommenders: dict[str, Recommender] = {}
         self._reported: dict[tuple[str, str], str | None] = {}  # (resource_type, ARN) -> status
         self._clients: dict[str, Any] = {}
 
@@ -264,6 +269,7 @@ class RegionState:
             self.solutions,
             self.versions,
             self.campaigns,
+            self.recommenders,
         )
 
     def arn(self, path: str) -> str:
@@ -306,7 +312,7 @@ class RegionState:
         """
         for solution in list(self.solutions.values()):
             solution_versions.auto_train(self, solution, now)
-        for store in (self.dataset_groups, self.datasets, self.solutions, self.campaigns):
+        for store in (self.dataset_groups, self.datasets, self.solutions, self.campaigns, self.recommenders):
             for arn in [arn for arn, r in store.items() if r.status(now) is None]:
                 self._forget(store, arn, now)
         for arn in [arn for arn, v in self.versions.items() if v.solution.arn not in self.solutions]:
@@ -330,7 +336,7 @@ class RegionState:
             raise ResourceInUseException(f"Cannot {action}: {resource.arn} is in {status} state; it must be {wanted}.")
         return status
 
-    def require_no_update(self, resource: Solution | Campaign, now: float, action: str) -> None:
+    def require_no_update(self, resource: Solution | Campaign | Recommender, now: float, action: str) -> None:
         """Refuse ``action`` (e.g. "update solution") while the resource's latest update is in flight."""
         if resource.update and resource.update.in_progress(now):
             raise ResourceInUseException(f"Cannot {action} {resource.arn}: an update is in progress.")

@@ -41,6 +41,7 @@ def test_timeline_typical_durations_are_the_benchmark_figures() -> None:
         "solution": 60,
         "solution-version": 3000,
         "campaign": 540,
+        "recommender": 3540,
     }
     assert imports == [600, 240]
     assert (timeline.jitter, round(timeline.update["campaign"].total, 6)) == (0.0, 540)

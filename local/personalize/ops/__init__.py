@@ -11,6 +11,7 @@ from . import (  # noqa: F401  (imported to register their operations)
     datasets,
     import_jobs,
     recipes,
+    recommenders,
     schemas,
     solution_versions,
     solutions,

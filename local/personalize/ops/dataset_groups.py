@@ -54,9 +54,10 @@ def delete_dataset_group(state: RegionState, p: dict, now: float) -> dict:
     state.require_status(group, now, DELETABLE, "delete the dataset group")
     children = [d.arn for d in state.datasets.values() if d.dataset_group_arn == group.arn]
     children += [s.arn for s in state.solutions.values() if s.dataset_group_arn == group.arn]
+    children += [r.arn for r in state.recommenders.values() if r.dataset_group_arn == group.arn]
     if children:
         raise ResourceInUseException(
-            f"Cannot delete dataset group {group.arn}: delete its datasets and solutions first "
+            f"Cannot delete dataset group {group.arn}: delete its datasets, solutions and recommenders first "
             f"({', '.join(sorted(children))})."
         )
     state.start_delete(group, "dataset-group", now)
