@@ -29,7 +29,17 @@ from local.personalize import PersonalizeEmulator, Timeline, install, uninstall
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "template.yaml"
-FAIL_STEPS = ("dataset-group", "dataset", "import", "solution", "solution-version", "campaign", "recommender")
+FAIL_STEPS = (
+    "dataset-group",
+    "dataset",
+    "import",
+    "solution",
+    "solution-version",
+    "campaign",
+    "event-tracker",
+    "filter",
+    "recommender",
+)
 TIMELINES = {"instant": Timeline.instant, "realistic": Timeline.realistic, "typical": Timeline.typical}
 #: Real seconds a single execution may take before the run is declared hung.
 EXECUTION_TIMEOUT_S = 300.0

@@ -40,6 +40,8 @@ from .resources import (
     Dataset,
     DatasetGroup,
     DatasetImportJob,
+    EventTracker,
+    Filter,
     Recommender,
     Resource,
     Schema,
@@ -71,6 +73,9 @@ INJECTED_FAILURES = {
     "solution": "An internal error occurred while creating the solution. Try again.",
     "solution-version": "Create failed. An internal error occurred during training. Try again.",
     "campaign": "Failed to deploy the solution version: an internal error occurred. Try again.",
+    # The EventTracker shapes have no failureReason: only the status shows the failure.
+    "event-tracker": "An internal error occurred while creating the event tracker. Try again.",
+    "filter": "Could not create filter. An internal error occurred. Try again.",
     "recommender": "Create failed. An internal error occurred while training the recommender. Try again.",
 }
 
@@ -246,6 +251,8 @@ class RegionState:
         self.solutions: dict[str, Solution] = {}
         self.versions: dict[str, SolutionVersion] = {}
         self.campaigns: dict[str, Campaign] = {}
+        self.event_trackers: dict[str, EventTracker] = {}
+        self.filters: dict[str, Filter] = {}
         self.recommenders: dict[str, Recommender] = {}
         self._reported: dict[tuple[str, str], str | None] = {}  # (resource_type, ARN) -> status
         self._clients: dict[str, Any] = {}
@@ -269,6 +276,8 @@ class RegionState:
             self.solutions,
             self.versions,
             self.campaigns,
+            self.event_trackers,
+            self.filters,
             self.recommenders,
         )
 
@@ -312,7 +321,15 @@ class RegionState:
         """
         for solution in list(self.solutions.values()):
             solution_versions.auto_train(self, solution, now)
-        for store in (self.dataset_groups, self.datasets, self.solutions, self.campaigns, self.recommenders):
+        for store in (
+            self.dataset_groups,
+            self.datasets,
+            self.solutions,
+            self.campaigns,
+            self.event_trackers,
+            self.filters,
+            self.recommenders,
+        ):
             for arn in [arn for arn, r in store.items() if r.status(now) is None]:
                 self._forget(store, arn, now)
         for arn in [arn for arn, v in self.versions.items() if v.solution.arn not in self.solutions]:

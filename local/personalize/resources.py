@@ -413,6 +413,58 @@ class Campaign(Resource):
 
 
 @dataclass(eq=False, kw_only=True)
+class EventTracker(Resource):
+    """An event tracker: one per dataset group; its ARN ends in 8 hex digits, not its name (facts §2)."""
+
+    KIND = "eventTracker"
+    INVENTORY = "eventTrackers"
+
+    dataset_group_arn: str
+    account: str
+    tracking_id: str
+
+    def summary(self, now: float) -> dict[str, Any]:
+        # The EventTracker shapes have no failureReason.
+        return {
+            "name": self.name,
+            "eventTrackerArn": self.arn,
+            **lifecycle_fields(self.lifecycle, now, failure_reason=False),
+        }
+
+    def describe(self, now: float) -> dict[str, Any]:
+        return {
+            **self.summary(now),
+            "accountId": self.account,
+            "trackingId": self.tracking_id,
+            "datasetGroupArn": self.dataset_group_arn,
+        }
+
+
+@dataclass(eq=False, kw_only=True)
+class Filter(Resource):
+    """A recommendation filter: its expression is fixed at creation (there is no UpdateFilter)."""
+
+    KIND = "filter"
+    INVENTORY = "filters"
+
+    dataset_group_arn: str
+    expression: str
+    #: (dataset type, field) pairs the expression reads, for the per-group field quota.
+    fields: frozenset[tuple[str, str]]
+
+    def summary(self, now: float) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "filterArn": self.arn,
+            "datasetGroupArn": self.dataset_group_arn,
+            **lifecycle_fields(self.lifecycle, now),
+        }
+
+    def describe(self, now: float) -> dict[str, Any]:
+        return {**self.summary(now), "filterExpression": self.expression}
+
+
+@dataclass(eq=False, kw_only=True)
 class RecommenderUpdate(Update):
     """One UpdateRecommender call: the config it applies once its own lifecycle is ACTIVE."""
 

@@ -210,6 +210,16 @@ class Sandbox:
         arn = self.personalize.create_solution_version(solutionArn=solution_arn, **kwargs)["solutionVersionArn"]
         return self.settle("solutionVersion", arn)
 
+    def event_tracker(self, group_arn: str, name: str = "tracker") -> dict[str, Any]:
+        arn = self.personalize.create_event_tracker(name=name, datasetGroupArn=group_arn)["eventTrackerArn"]
+        return self.settle("eventTracker", arn)
+
+    def filter(self, group_arn: str, expression: str, name: str = "filter") -> dict[str, Any]:
+        arn = self.personalize.create_filter(name=name, datasetGroupArn=group_arn, filterExpression=expression)[
+            "filterArn"
+        ]
+        return self.settle("filter", arn)
+
     def with_data(self, group: str = "dg") -> tuple[str, str]:
         """An ACTIVE dataset group whose Interactions dataset has an ACTIVE import: (group, dataset)."""
         group_arn = self.dataset_group(group)

@@ -37,12 +37,22 @@ DELETABLE = frozenset({ACTIVE, CREATE_FAILED})
 DELETING = frozenset({DELETE_PENDING, DELETE_IN_PROGRESS})
 
 #: The steps of the pipeline, as named by ``--fail STEP`` and ``fail_steps``.
-STEPS = ("dataset-group", "dataset", "import", "solution", "solution-version", "campaign", "recommender")
+STEPS = (
+    "dataset-group",
+    "dataset",
+    "import",
+    "solution",
+    "solution-version",
+    "campaign",
+    "event-tracker",
+    "filter",
+    "recommender",
+)
 #: Kinds with an asynchronous update (UpdateDataset, UpdateSolution, UpdateCampaign, UpdateRecommender; a
 #: recommender's stop and start take as long as its update).
 UPDATABLE = ("dataset", "solution", "campaign", "recommender")
 #: Kinds with an asynchronous delete (import jobs cannot be deleted; versions go with their solution).
-DELETABLE_KINDS = ("dataset-group", "dataset", "solution", "campaign", "recommender")
+DELETABLE_KINDS = ("dataset-group", "dataset", "solution", "campaign", "event-tracker", "filter", "recommender")
 
 
 @dataclass(frozen=True)
@@ -81,6 +91,9 @@ _PRESET_PHASES: dict[str, dict[str, tuple[tuple[float, float], ...]]] = {
         "solution": ((10, 10), (13, 2), (58, 2)),
         "solution-version": ((30, 150), (90, 2190), (90, 2910)),
         "campaign": ((30, 90), (60, 450), (60, 480)),
+        # [I] no published durations; trackers and filters are metadata and observed to settle within a minute.
+        "event-tracker": ((10, 10), (20, 10), (20, 10)),
+        "filter": ((10, 10), (30, 15), (30, 15)),
         # [I] a recommender trains its model and deploys it: as long as a training plus a campaign.
         "recommender": ((30, 150), (90, 2700), (90, 3450)),
     },
@@ -95,6 +108,8 @@ _PRESET_PHASES: dict[str, dict[str, tuple[tuple[float, float], ...]]] = {
         "dataset": ((5, 5), (20, 20), (20, 20)),
         "solution": ((5, 5), (15, 15), (15, 15)),
         "campaign": ((10, 10), (30, 60), (30, 60)),
+        "event-tracker": ((5, 5), (10, 10), (10, 10)),
+        "filter": ((5, 5), (10, 10), (10, 10)),
         "recommender": ((10, 10), (30, 60), (30, 60)),
     },
 }

@@ -41,6 +41,8 @@ def test_timeline_typical_durations_are_the_benchmark_figures() -> None:
         "solution": 60,
         "solution-version": 3000,
         "campaign": 540,
+        "event-tracker": 30,
+        "filter": 45,
         "recommender": 3540,
     }
     assert imports == [600, 240]

@@ -34,19 +34,17 @@ EVENT_SCHEMA = avro(
 
 def test_unimplemented_operation_client_error_not_python_error(box: Sandbox) -> None:
     # GIVEN a real Personalize operation the emulator does not implement
-    group = box.dataset_group("dg")
+    arn = "arn:aws:personalize:::algorithm/aws-user-personalization"
 
     # WHEN it is called
     with pytest.raises(ClientError) as raised:
-        box.personalize.create_filter(
-            name="f", datasetGroupArn=group, filterExpression='EXCLUDE ItemID WHERE x IN ("y")'
-        )
+        box.personalize.describe_algorithm(algorithmArn=arn)
 
     # THEN botocore raises a ClientError with the JSON protocol's unknown-operation code, as AWS would
     error = raised.value.response["Error"]
     assert (error["Code"], error["Message"]) == (
         "UnknownOperationException",
-        "CreateFilter is not implemented by the local Personalize emulator.",
+        "DescribeAlgorithm is not implemented by the local Personalize emulator.",
     )
     assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
 

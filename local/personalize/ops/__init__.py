@@ -9,6 +9,8 @@ from . import (  # noqa: F401  (imported to register their operations)
     campaigns,
     dataset_groups,
     datasets,
+    event_trackers,
+    filters,
     import_jobs,
     recipes,
     recommenders,

@@ -54,11 +54,14 @@ def delete_dataset_group(state: RegionState, p: dict, now: float) -> dict:
     state.require_status(group, now, DELETABLE, "delete the dataset group")
     children = [d.arn for d in state.datasets.values() if d.dataset_group_arn == group.arn]
     children += [s.arn for s in state.solutions.values() if s.dataset_group_arn == group.arn]
+    children += [t.arn for t in state.event_trackers.values() if t.dataset_group_arn == group.arn]
+    # [I] the current docs expect filters removed too; refusing is the safer reading.
+    children += [f.arn for f in state.filters.values() if f.dataset_group_arn == group.arn]
     children += [r.arn for r in state.recommenders.values() if r.dataset_group_arn == group.arn]
     if children:
         raise ResourceInUseException(
-            f"Cannot delete dataset group {group.arn}: delete its datasets, solutions and recommenders first "
-            f"({', '.join(sorted(children))})."
+            f"Cannot delete dataset group {group.arn}: delete its datasets, solutions, event trackers, "
+            f"filters and recommenders first ({', '.join(sorted(children))})."
         )
     state.start_delete(group, "dataset-group", now)
     return {}
