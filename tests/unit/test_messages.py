@@ -360,7 +360,8 @@ def test_success_message_lists_each_recommender_with_recipe_status_and_arn() -> 
     # THEN the subject and first line name the recommenders as what serves, and a section lists each one
     assert title == "Personalize pipeline succeeded: shop -> shop-most-viewed, shop-for-you"
     assert body.startswith(
-        "The Amazon Personalize pipeline finished: shop-most-viewed, shop-for-you are ACTIVE and serving recommendations."
+        "The Amazon Personalize pipeline finished: shop-most-viewed, shop-for-you are ACTIVE and serving "
+        "recommendations."
     )
     assert (
         "\nRecommenders (name, recipe, status, ARN)\n"
