@@ -241,3 +241,38 @@ def test_check_recommender_without_pending_update_is_a_plain_check(personalize: 
     record = check_recommender(personalize, PREFIX, polled, SPEC)
     # THEN it reports the new status and the next wait
     assert (record.status, record.action, record.waitedSeconds) == ("CREATE IN_PROGRESS", "created", polled.waitSeconds)
+
+
+def test_ensure_recommender_after_failed_update_same_config_updates_again(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN an ACTIVE recommender at 1 request per second whose update to 5 failed
+    failed = {
+        "recommenderConfig": {"minRecommendationRequestsPerSecond": 5},
+        "status": "UPDATE FAILED",
+        "failureReason": "Internal error",
+    }
+    expect_describe(stubber, body(latestRecommenderUpdate=failed))
+    stubber.add_response(
+        "update_recommender",
+        {"recommenderArn": ARN},
+        {"recommenderArn": ARN, "recommenderConfig": {"minRecommendationRequestsPerSecond": 5}},
+    )
+    running = {"recommenderConfig": {"minRecommendationRequestsPerSecond": 5}, "status": "UPDATE PENDING"}
+    expect_describe(stubber, body(latestRecommenderUpdate=running))
+    # WHEN params still ask for 5
+    record = ensure_recommender(
+        personalize, PREFIX, GROUP_ARN, {**SPEC, "recommenderConfig": {"minRecommendationRequestsPerSecond": 5}}
+    )
+    # THEN the update is tried again (the config in effect is still 1) and polled
+    assert record == new_record("recommender", ARN, NAME, "UPDATE PENDING", "updated", **DETAILS)
+
+
+def test_ensure_recommender_after_failed_update_params_back_to_config_in_effect_is_reused(
+    personalize: Any, stubber: Stubber
+) -> None:
+    # GIVEN an ACTIVE recommender at 1 request per second whose update to 5 failed
+    failed = {"recommenderConfig": {"minRecommendationRequestsPerSecond": 5}, "status": "UPDATE FAILED"}
+    expect_describe(stubber, body(latestRecommenderUpdate=failed))
+    # WHEN params ask for the config in effect (no update queued)
+    record = ensure_recommender(personalize, PREFIX, GROUP_ARN, SPEC)
+    # THEN it is reused as it is, ACTIVE
+    assert record == new_record("recommender", ARN, NAME, "ACTIVE", "reused", **DETAILS)

@@ -45,21 +45,23 @@ def ensure_recommender(client: Any, arn_prefix: str, dataset_group_arn: str, spe
             "or delete the existing one.",
         )
     update = existing.get("latestRecommenderUpdate") or {}
-    # The config asked for last (an update in flight included) is what the params are compared with.
-    current = update.get("recommenderConfig") or existing.get("recommenderConfig") or {}
+    # A failed update leaves the recommender ACTIVE on its previous config: compare with that one, and
+    # updating again is the retry. Otherwise the config asked for last (an update in flight included) counts.
+    failed_update = existing.get("status") == "ACTIVE" and phase_of(update.get("status", "")) is Phase.FAILED
+    resource = {**existing, "latestRecommenderUpdate": None} if failed_update else existing
+    current = (None if failed_update else update.get("recommenderConfig")) or existing.get("recommenderConfig") or {}
     wanted = wanted_config(spec)
     if not _differences(wanted, current):
-        return _record("recommender", arn, name, existing, action, **details)
-    status, _ = effective_status("recommender", existing)
-    phase = phase_of(status)
-    if phase is Phase.IN_PROGRESS:
+        return _record("recommender", arn, name, resource, action, **details)
+    status, _ = effective_status("recommender", resource)
+    if phase_of(status) is Phase.IN_PROGRESS:
         return new_record("recommender", arn, name, status, "updated", pendingUpdate=True, **details)
-    _fail_if_unusable("recommender", name, existing)  # failed, stopped or being deleted: no update
+    _fail_if_unusable("recommender", name, resource)  # failed, stopped or being deleted: no update
     # Only an earlier update tells how long this one takes; a creation also trains, which an update may not.
     history = _history([_took_seconds(update)]) if update else {}
     client.update_recommender(recommenderArn=arn, recommenderConfig=wanted)
-    resource = describe(client, "recommender", arn) or existing
-    return _record("recommender", arn, name, resource, "updated", **details, **history)
+    updated = describe(client, "recommender", arn) or existing
+    return _record("recommender", arn, name, updated, "updated", **details, **history)
 
 
 def check_recommender(client: Any, arn_prefix: str, record: PollRecord, spec: dict[str, Any]) -> PollRecord:
