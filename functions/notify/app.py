@@ -10,7 +10,14 @@ from botocore.exceptions import ClientError
 
 from personalize_pipeline.clients import client
 from personalize_pipeline.config import console_region
-from personalize_pipeline.messages import Line, RunSummary, failure_context, failure_message, success_message
+from personalize_pipeline.messages import (
+    Line,
+    RecommenderLine,
+    RunSummary,
+    failure_context,
+    failure_message,
+    success_message,
+)
 from personalize_pipeline.observability import instrumented, logger, metrics
 from personalize_pipeline.resources import describe, effective_status, seconds_of
 
@@ -60,6 +67,11 @@ def _success(event: dict) -> dict:
         for item in solution["campaigns"]:
             lines.append(_line(personalize, item["campaign"]))
             campaigns.append(item["campaign"]["name"])
+    recommenders = []
+    for item in event["recommenders"]:
+        line = _line(personalize, item["recommender"])
+        lines.append(line)
+        recommenders.append(RecommenderLine(line.name, line.arn, item["spec"]["recipeArn"], line.status))
     summary = RunSummary(
         dataset_group=group["name"],
         execution_arn=event["executionArn"],
@@ -67,6 +79,7 @@ def _success(event: dict) -> dict:
         resources=lines,
         metrics=metrics,
         campaigns=campaigns,
+        recommenders=recommenders,
         notes=[note for solution in event["plan"]["solutions"] for note in solution.get("notes", [])],
     )
     subject, message = success_message(summary)

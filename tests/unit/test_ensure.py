@@ -42,6 +42,8 @@ NEW_VERSION_ARN = f"{SOLUTION_ARN}/9e8d7c6b"
 OLD_VERSION_ARN = f"{SOLUTION_ARN}/0a1b2c3d"
 CAMPAIGN = "retail-user-personalization-campaign"
 CAMPAIGN_ARN = f"{PREFIX}:campaign/{CAMPAIGN}"
+RECOMMENDER = "retail-recommended-for-you"
+RECOMMENDER_ARN = f"{PREFIX}:recommender/{RECOMMENDER}"
 
 INTERACTIONS_SCHEMA = {
     "type": "record",
@@ -212,6 +214,7 @@ DESCRIBES = {
     "solution": ("describe_solution", "solutionArn", "solution"),
     "solutionVersion": ("describe_solution_version", "solutionVersionArn", "solutionVersion"),
     "campaign": ("describe_campaign", "campaignArn", "campaign"),
+    "recommender": ("describe_recommender", "recommenderArn", "recommender"),
 }
 
 
@@ -2281,6 +2284,18 @@ def body_for(kind: str, status: str, reason: str | None = None) -> tuple[str, st
         return SOLUTION_ARN, SOLUTION, solution_body(status, **update)
     if kind == "solutionVersion":
         return VERSION_ARN, VERSION_BASE, version_body(VERSION_BASE, status=status, **extra)
+    if kind == "recommender":
+        recommender = {
+            "name": RECOMMENDER,
+            "recommenderArn": RECOMMENDER_ARN,
+            "datasetGroupArn": GROUP_ARN,
+            "recipeArn": "arn:aws:personalize:::recipe/aws-ecomm-recommended-for-you",
+            "status": status,
+            "creationDateTime": T0,
+            "lastUpdatedDateTime": T1,
+            **extra,
+        }
+        return RECOMMENDER_ARN, RECOMMENDER, recommender
     return CAMPAIGN_ARN, CAMPAIGN, campaign_body(status, **extra)
 
 
@@ -2293,7 +2308,7 @@ def polling_record(kind: str, arn: str, name: str, waited: int = 0) -> PollRecor
     return record
 
 
-def test_polled_kinds_are_the_six_async_resources() -> None:
+def test_polled_kinds_are_the_seven_async_resources() -> None:
     # GIVEN the poll policies
     # WHEN listed
     # THEN every asynchronous resource the pipeline creates has one (schemas are synchronous)
@@ -2304,6 +2319,7 @@ def test_polled_kinds_are_the_six_async_resources() -> None:
         "solution",
         "solutionVersion",
         "campaign",
+        "recommender",
     }
 
 
