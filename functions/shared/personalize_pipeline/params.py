@@ -4,6 +4,12 @@ Validation runs before any Personalize resource exists and collects every proble
 its JSON path or S3 key: a user fixing params.json should need one round trip, not one per mistake.
 The plan is the normalised form (types in canonical case, derived names, defaults the pipeline
 chooses), so handlers never re-interpret the user's file.
+
+Three spellings of the solutions reach the same plan: the seed's singular ``solution``/``solutionVersion``/
+``campaign``; the legacy sample's ``solutions`` map (label -> CreateSolution) with its ``campaigns`` map
+(``<label>Campaign`` -> CreateCampaign); and the ``solutions`` list whose items nest ``solutionVersion``,
+``campaigns``, ``batchInferenceJobs`` and ``batchSegmentJobs``. ``eventTracker``, ``filters``,
+``recommenders`` and root ``tags`` go with any of them. Problems name the path as the user wrote it.
 """
 
 from __future__ import annotations
