@@ -38,6 +38,7 @@ FAIL_STEPS = (
     "campaign",
     "event-tracker",
     "filter",
+    "recommender",
     "batch-inference-job",
     "batch-segment-job",
 )
@@ -354,6 +355,8 @@ _RESOURCE_LABELS = {
     "batchSegmentJob": "batch segment job",
     "campaignUpdate": "campaign update",
     "solutionUpdate": "solution update",
+    "recommender": "recommender",
+    "recommenderUpdate": "recommender update",
     "schema": "schema",
 }
 

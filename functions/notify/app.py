@@ -13,6 +13,7 @@ from personalize_pipeline.config import console_region
 from personalize_pipeline.messages import (
     BatchOutput,
     Line,
+    RecommenderLine,
     RunSummary,
     failure_context,
     failure_message,
@@ -71,6 +72,11 @@ def _success(event: dict) -> dict:
             job = item["batchJob"]
             lines.append(_line(personalize, job))
             batch_outputs.append(BatchOutput(job["kind"], job["name"], job["arn"], job["details"]["outputs"]))
+    recommenders = []
+    for item in event["recommenders"]:
+        line = _line(personalize, item["recommender"])
+        lines.append(line)
+        recommenders.append(RecommenderLine(line.name, line.arn, item["spec"]["recipeArn"], line.status))
     summary = RunSummary(
         dataset_group=group["name"],
         execution_arn=event["executionArn"],
@@ -78,6 +84,7 @@ def _success(event: dict) -> dict:
         resources=lines,
         metrics=metrics,
         campaigns=campaigns,
+        recommenders=recommenders,
         notes=[note for solution in event["plan"]["solutions"] for note in solution.get("notes", [])],
         batch_outputs=batch_outputs,
     )

@@ -40,6 +40,7 @@ def test_pipeline_example_params_succeeds_and_emails_every_arn(open_pipeline: Ca
         "campaigns": 1,
         "eventTrackers": 0,
         "filters": 0,
+        "recommenders": 0,
         "batchInferenceJobs": 0,
         "batchSegmentJobs": 0,
     }

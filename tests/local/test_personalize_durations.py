@@ -43,6 +43,7 @@ def test_timeline_typical_durations_are_the_benchmark_figures() -> None:
         "campaign": 540,
         "event-tracker": 30,
         "filter": 45,
+        "recommender": 3540,
         "batch-inference-job": 1500,
         "batch-segment-job": 450,
     }

@@ -42,6 +42,8 @@ NEW_VERSION_ARN = f"{SOLUTION_ARN}/9e8d7c6b"
 OLD_VERSION_ARN = f"{SOLUTION_ARN}/0a1b2c3d"
 CAMPAIGN = "retail-user-personalization-campaign"
 CAMPAIGN_ARN = f"{PREFIX}:campaign/{CAMPAIGN}"
+RECOMMENDER = "retail-recommended-for-you"
+RECOMMENDER_ARN = f"{PREFIX}:recommender/{RECOMMENDER}"
 
 INTERACTIONS_SCHEMA = {
     "type": "record",
@@ -212,6 +214,7 @@ DESCRIBES = {
     "solution": ("describe_solution", "solutionArn", "solution"),
     "solutionVersion": ("describe_solution_version", "solutionVersionArn", "solutionVersion"),
     "campaign": ("describe_campaign", "campaignArn", "campaign"),
+    "recommender": ("describe_recommender", "recommenderArn", "recommender"),
     "batchInferenceJob": ("describe_batch_inference_job", "batchInferenceJobArn", "batchInferenceJob"),
     "batchSegmentJob": ("describe_batch_segment_job", "batchSegmentJobArn", "batchSegmentJob"),
 }
@@ -2283,6 +2286,18 @@ def body_for(kind: str, status: str, reason: str | None = None) -> tuple[str, st
         return SOLUTION_ARN, SOLUTION, solution_body(status, **update)
     if kind == "solutionVersion":
         return VERSION_ARN, VERSION_BASE, version_body(VERSION_BASE, status=status, **extra)
+    if kind == "recommender":
+        recommender = {
+            "name": RECOMMENDER,
+            "recommenderArn": RECOMMENDER_ARN,
+            "datasetGroupArn": GROUP_ARN,
+            "recipeArn": "arn:aws:personalize:::recipe/aws-ecomm-recommended-for-you",
+            "status": status,
+            "creationDateTime": T0,
+            "lastUpdatedDateTime": T1,
+            **extra,
+        }
+        return RECOMMENDER_ARN, RECOMMENDER, recommender
     if kind in ("batchInferenceJob", "batchSegmentJob"):
         arn = f"{PREFIX}:{'batch-inference-job' if kind == 'batchInferenceJob' else 'batch-segment-job'}/recs-0a1b2c3d"
         body = {"jobName": "recs-0a1b2c3d", f"{kind}Arn": arn, "solutionVersionArn": VERSION_ARN, "status": status}
@@ -2310,6 +2325,7 @@ def test_polled_kinds_are_the_async_resources() -> None:
         "solution",
         "solutionVersion",
         "campaign",
+        "recommender",
         "batchInferenceJob",
         "batchSegmentJob",
     }

@@ -61,6 +61,9 @@ POLICIES: dict[str, PollPolicy] = {
     "solution": PollPolicy(earliest_seconds=0, latest_seconds=60, deadline_seconds=60 * 60),
     "solutionVersion": PollPolicy(earliest_seconds=20 * 60, latest_seconds=58 * 60, deadline_seconds=36 * 3600),
     "campaign": PollPolicy(earliest_seconds=7 * 60, latest_seconds=10 * 60, deadline_seconds=3 * 3600),
+    # Not in §10: from a campaign's 7 min (an update redeploys) to a training plus a campaign's 68 min (a
+    # creation trains first).
+    "recommender": PollPolicy(earliest_seconds=7 * 60, latest_seconds=68 * 60, deadline_seconds=36 * 3600),
     # Batch inference 12-26 min (fixed overhead even for tiny input), batch segment 7-8 min; large inputs
     # take longer, so the deadlines leave a day.
     "batchInferenceJob": PollPolicy(earliest_seconds=12 * 60, latest_seconds=26 * 60, deadline_seconds=24 * 3600),
@@ -117,6 +120,7 @@ KIND_LABELS: dict[str, str] = {
     "solution": "solution",
     "solutionVersion": "solution version",
     "campaign": "campaign",
+    "recommender": "recommender",
     "batchInferenceJob": "batch inference job",
     "batchSegmentJob": "batch segment job",
 }
