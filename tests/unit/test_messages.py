@@ -768,3 +768,21 @@ def test_success_message_batch_jobs_give_name_arn_and_output_files() -> None:
 def test_success_message_without_batch_jobs_has_no_batch_section() -> None:
     _, body = success_message(full_summary())
     assert not any(line.startswith("Batch job output") for line in body.splitlines())
+
+
+def test_success_message_batch_jobs_only_says_what_the_run_produced() -> None:
+    # GIVEN a run with no campaign nor recommender, and two batch jobs
+    summary = full_summary()
+    summary.campaigns = []
+    summary.batch_outputs = [
+        BatchOutput("batchInferenceJob", "recs-0a1b2c3d", f"{PREFIX}:batch-inference-job/recs-0a1b2c3d", []),
+        BatchOutput("batchSegmentJob", "segs-0a1b2c3d", f"{PREFIX}:batch-segment-job/segs-0a1b2c3d", []),
+    ]
+    # WHEN the success e-mail is written
+    title, body = success_message(summary)
+    # THEN subject and first line name the jobs, not a missing campaign
+    assert title == "Personalize pipeline succeeded: retail-demo -> 2 batch jobs"
+    assert body.splitlines()[0] == (
+        "The Amazon Personalize pipeline finished: 2 batch jobs wrote their output (listed below); no campaign or "
+        "recommender."
+    )

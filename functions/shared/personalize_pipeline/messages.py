@@ -157,10 +157,16 @@ def success_message(summary: RunSummary) -> tuple[str, str]:
     reused = sum(1 for line in summary.resources if line.action == "reused")
     serving = summary.campaigns + [r.name for r in summary.recommenders]
     campaigns = ", ".join(serving) or "no campaign"
-    title = f"Personalize pipeline succeeded: {summary.dataset_group} -> {campaigns}"
+    jobs = len(summary.batch_outputs)
+    if serving or not jobs:
+        outcome = campaigns
+        first = f"{campaigns} {'is' if len(serving) == 1 else 'are'} ACTIVE and serving recommendations."
+    else:  # a run of batch jobs only: say what it produced rather than what it did not deploy
+        outcome = f"{jobs} batch job{'s' if jobs > 1 else ''}"
+        first = f"{outcome} wrote {'their' if jobs > 1 else 'its'} output (listed below); no campaign or recommender."
+    title = f"Personalize pipeline succeeded: {summary.dataset_group} -> {outcome}"
     body = [
-        f"The Amazon Personalize pipeline finished: {campaigns} {'is' if len(serving) == 1 else 'are'} "
-        "ACTIVE and serving recommendations.",
+        f"The Amazon Personalize pipeline finished: {first}",
         f"{created} resource(s) created, updated or resumed; {reused} reused unchanged.",
         *(["", "Notes", *(f"  - {note}" for note in summary.notes)] if summary.notes else []),
         "",
