@@ -70,6 +70,7 @@ def test_batch_inference_job_runs_writes_out_file_and_rerun_reuses_it(
     assert pipeline.inventory()["campaigns"] == []
     name = job_arn.rsplit("/", 1)[-1]
     assert re.fullmatch(r"retail-recs-[0-9a-f]{8}", name)
+    assert result.notification["subject"] == "Personalize pipeline succeeded: retail-demo -> 1 batch job"
     message = result.notification["message"]
     bucket = pipeline.stack.bucket_name
     assert job_arn in message and f"batch inference job {name}" in message
