@@ -75,12 +75,14 @@ def test_pipeline_domain_recommender_created_reused_updated_and_recipe_change_re
         # WHEN the same name is asked for with another recipe
         other = {"name": NAME, "recipeArn": RECOMMENDED_FOR_YOU}
         refused = pipeline.run(write_params(tmp_path / "params.json", [other]))
-        # THEN the run fails naming both recipes, and the recommender is left as it was
+        # THEN Load Parameters refuses it naming both recipes, before anything is created (the Recommender step
+        # refuses it too, for races), and the recommender is left as it was
         assert refused.status == "FAILED"
         assert refused.notification is not None
+        assert "Failed state: Load Parameters" in refused.notification["message"]
         assert (
-            f"recommender '{NAME}' already exists but differs: "
-            f'recipeArn is "{MOST_VIEWED}"; params ask for "{RECOMMENDED_FOR_YOU}".'
+            f"- recommenders[0].recipeArn: recommender '{NAME}' already exists with recipeArn \"{MOST_VIEWED}\", and "
+            f'params ask for "{RECOMMENDED_FOR_YOU}"; a recommender\'s recipeArn cannot be changed: choose another name'
         ) in refused.notification["message"]
         assert personalize.describe_recommender(recommenderArn=ARN)["recommender"]["recipeArn"] == MOST_VIEWED
         assert pipeline.inventory()["recommenders"] == [ARN]
