@@ -75,12 +75,15 @@ def test_pipeline_domain_recommender_created_reused_updated_and_recipe_change_re
         # WHEN the same name is asked for with another recipe
         other = {"name": NAME, "recipeArn": RECOMMENDED_FOR_YOU}
         refused = pipeline.run(write_params(tmp_path / "params.json", [other]))
-        # THEN the run fails naming both recipes, and the recommender is left as it was
+        # THEN Load Parameters refuses it before anything is touched, naming both recipes (ensure_recommender
+        # refuses it too, for a recommender created by a concurrent run after that check)
         assert refused.status == "FAILED"
         assert refused.notification is not None
+        message = refused.notification["message"]
+        assert "Failed state: Load Parameters\nError:        InvalidParameters\n" in message
         assert (
-            f"recommender '{NAME}' already exists but differs: "
-            f'recipeArn is "{MOST_VIEWED}"; params ask for "{RECOMMENDED_FOR_YOU}".'
-        ) in refused.notification["message"]
+            f"recommender '{NAME}' already exists with recipeArn \"{MOST_VIEWED}\", and params ask for "
+            f'"{RECOMMENDED_FOR_YOU}"'
+        ) in message
         assert personalize.describe_recommender(recommenderArn=ARN)["recommender"]["recipeArn"] == MOST_VIEWED
         assert pipeline.inventory()["recommenders"] == [ARN]
