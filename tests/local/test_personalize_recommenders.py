@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from local.personalize.testing import Sandbox, client_error, domain_interactions
+from local.personalize.testing import Sandbox, client_error, domain_interactions, sandbox
 
 RECIPE = "arn:aws:personalize:::recipe/"
 
@@ -222,8 +222,6 @@ def test_delete_recommender_goes_away_and_frees_dataset_group(box: Sandbox) -> N
 
 
 def test_fail_step_recommender_ends_create_failed(monkeypatch: pytest.MonkeyPatch) -> None:
-    from local.personalize.testing import sandbox
-
     # GIVEN an emulator told to fail the recommender step
     with sandbox(monkeypatch, fail_steps=["recommender"]) as box:
         # WHEN a recommender is created on data that meets the minimums

@@ -200,15 +200,51 @@ def test_ensure_recommender_stopped_is_not_started_but_a_conflict(
         ensure_recommender(personalize, PREFIX, GROUP_ARN, SPEC)
 
 
-def test_ensure_recommender_failed_with_changed_config_is_not_updated(personalize: Any, stubber: Stubber) -> None:
+@pytest.mark.parametrize("config", [None, {"minRecommendationRequestsPerSecond": 5}])
+def test_ensure_recommender_create_failed_asks_to_delete_it(
+    personalize: Any, stubber: Stubber, config: dict[str, Any] | None
+) -> None:
     # GIVEN a recommender whose creation failed
     expect_describe(stubber, body("CREATE FAILED", failureReason="Dataset has fewer than 1000 interactions"))
-    # WHEN params change its config (no update queued)
-    # THEN the failure is reported with the service's reason
-    with pytest.raises(ResourceFailed, match="is CREATE FAILED: Dataset has fewer than 1000 interactions"):
-        ensure_recommender(
-            personalize, PREFIX, GROUP_ARN, {**SPEC, "recommenderConfig": {"minRecommendationRequestsPerSecond": 5}}
-        )
+    # WHEN params ask for it again, with or without a changed config (no update queued)
+    spec = {**SPEC, **({"recommenderConfig": config} if config else {})}
+    with pytest.raises(ResourceFailed) as raised:
+        ensure_recommender(personalize, PREFIX, GROUP_ARN, spec)
+    # THEN the failure is reported with the service's reason, and how to retry it
+    assert str(raised.value) == (
+        f"recommender '{NAME}' is CREATE FAILED: Dataset has fewer than 1000 interactions. A failed recommender "
+        f"is not retried in place: fix the cause, delete it (aws personalize delete-recommender --recommender-arn "
+        f"{ARN}), wait until it is gone, then upload the parameters again."
+    )
+
+
+def test_check_recommender_create_failed_asks_to_delete_it(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN a recommender being created
+    polled = new_record("recommender", ARN, NAME, "CREATE IN_PROGRESS", "created", **DETAILS)
+    failed = body("CREATE FAILED", failureReason="Internal error")
+    expect_describe(stubber, failed)
+    expect_describe(stubber, failed)
+    # WHEN its creation has failed at the next check
+    with pytest.raises(ResourceFailed) as raised:
+        check_recommender(personalize, PREFIX, polled, SPEC)
+    # THEN the failure says how to retry it
+    assert str(raised.value) == (
+        f"recommender '{NAME}' is CREATE FAILED: Internal error. A failed recommender is not retried in place: "
+        f"fix the cause, delete it (aws personalize delete-recommender --recommender-arn {ARN}), wait until it "
+        "is gone, then upload the parameters again."
+    )
+
+
+def test_check_recommender_update_failed_is_reported_as_is(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN an update being polled, which fails
+    polled = new_record("recommender", ARN, NAME, "UPDATE IN_PROGRESS", "updated", **DETAILS)
+    failed = body(latestRecommenderUpdate={"status": "UPDATE FAILED", "failureReason": "Internal error"})
+    expect_describe(stubber, failed)
+    expect_describe(stubber, failed)
+    # WHEN it is checked
+    # THEN the update's failure is reported (a new upload retries the update)
+    with pytest.raises(ResourceFailed, match=f"^recommender '{NAME}' is UPDATE FAILED: Internal error$"):
+        check_recommender(personalize, PREFIX, polled, SPEC)
 
 
 def test_check_recommender_pending_update_applied_once_active(personalize: Any, stubber: Stubber) -> None:

@@ -13,12 +13,22 @@ from __future__ import annotations
 from typing import Any
 
 from .ensure import _conflict, _differences, _fail_if_unusable, _find_or_create, _history, _record, _took_seconds, check
+from .errors import ResourceFailed
 from .polling import PollRecord, new_record
 from .resources import describe, effective_status
 from .status import Phase, phase_of
 
 #: What the service fills in when the request leaves it out (minRecommendationRequestsPerSecond, min 1).
 CONFIG_DEFAULTS = {"minRecommendationRequestsPerSecond": 1}
+
+
+def _not_retried(arn: str) -> str:
+    # Unlike a job, a failed recommender keeps its name (names are account-wide): only deleting it frees it.
+    # The pipeline does not delete it itself (no DeleteRecommender grant): the user decides.
+    return (
+        "A failed recommender is not retried in place: fix the cause, delete it (aws personalize "
+        f"delete-recommender --recommender-arn {arn}), wait until it is gone, then upload the parameters again."
+    )
 
 
 def wanted_config(spec: dict[str, Any]) -> dict[str, Any]:
@@ -44,6 +54,9 @@ def ensure_recommender(client: Any, arn_prefix: str, dataset_group_arn: str, spe
             "A recommender's recipe and dataset group cannot change: choose another recommender name, "
             "or delete the existing one.",
         )
+    if existing.get("status") == "CREATE FAILED":
+        reason = existing.get("failureReason") or "no reason given by Personalize"
+        raise ResourceFailed(f"recommender '{name}' is CREATE FAILED: {reason}. {_not_retried(arn)}")
     update = existing.get("latestRecommenderUpdate") or {}
     # A failed update leaves the recommender ACTIVE on its previous config: compare with that one, and
     # updating again is the retry. Otherwise the config asked for last (an update in flight included) counts.
@@ -66,7 +79,13 @@ def ensure_recommender(client: Any, arn_prefix: str, dataset_group_arn: str, spe
 
 def check_recommender(client: Any, arn_prefix: str, record: PollRecord, spec: dict[str, Any]) -> PollRecord:
     """Poll the recommender; apply a deferred config update as soon as it is ACTIVE."""
-    polled = check(client, record)
+    try:
+        polled = check(client, record)
+    except ResourceFailed as error:
+        failed = describe(client, "recommender", record.arn) or {}
+        if failed.get("status") == "CREATE FAILED":  # not a failed update, which a new upload retries
+            raise ResourceFailed(f"{error}. {_not_retried(record.arn)}") from error
+        raise
     if not record.details.get("pendingUpdate") or polled.status != "ACTIVE":
         return polled
     updated = ensure_recommender(client, arn_prefix, record.details["datasetGroupArn"], spec)
