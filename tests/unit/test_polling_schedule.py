@@ -43,6 +43,8 @@ def test_policies_ranges_are_the_documented_durations() -> None:
         "solution": (0, 60),
         "solutionVersion": (1200, 3480),
         "campaign": (420, 600),
+        "eventTracker": (0, 120),
+        "filter": (0, 120),
     }
 
 
@@ -58,6 +60,8 @@ def test_interval_no_history_is_square_root_of_cost_times_range_width() -> None:
         "solution": 13,
         "solutionVersion": 76,
         "campaign": 22,
+        "eventTracker": 18,
+        "filter": 18,
     }
 
 
