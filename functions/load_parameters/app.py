@@ -11,6 +11,7 @@ from personalize_pipeline.clients import client
 from personalize_pipeline.config import settings, stack_context
 from personalize_pipeline.data_files import DataListing, list_data
 from personalize_pipeline.data_values import plan_checks
+from personalize_pipeline.ensure_tracking import planned_conflicts
 from personalize_pipeline.errors import InvalidParameters, shorten_problem
 from personalize_pipeline.existing import existing_datasets, foreign_resources, service_recipes
 from personalize_pipeline.observability import instrumented, logger, metrics
@@ -46,6 +47,9 @@ def lambda_handler(event, context):
         problems = foreign_resources(personalize, arn_prefix, plan, stack.name)
         existing = existing_datasets(personalize, arn_prefix, plan)
         problems += existing_dataset_problems(plan, existing) + first_import_problems(plan, existing)
+        # A filter cannot be updated and a group holds one tracker: a difference stops the run here, before
+        # anything is created, instead of at the filter step after the imports.
+        problems += planned_conflicts(personalize, arn_prefix, plan)
         if problems:
             raise InvalidParameters(problems, dataset_group=plan["datasetGroup"]["name"])
     except InvalidParameters as error:

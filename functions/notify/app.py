@@ -10,7 +10,14 @@ from botocore.exceptions import ClientError
 
 from personalize_pipeline.clients import client
 from personalize_pipeline.config import console_region
-from personalize_pipeline.messages import Line, RunSummary, failure_context, failure_message, success_message
+from personalize_pipeline.messages import (
+    Line,
+    RunSummary,
+    failure_context,
+    failure_message,
+    success_message,
+    tracking_lines,
+)
 from personalize_pipeline.observability import instrumented, logger, metrics
 from personalize_pipeline.resources import describe, effective_status, seconds_of
 
@@ -48,6 +55,7 @@ def _success(event: dict) -> dict:
         lines.append(_line(personalize, dataset["dataset"]))
         lines.append(Line("schema", details["schemaName"], details["schemaArn"], details["schemaAction"]))
         lines.append(_line(personalize, dataset["importJob"]))
+    lines += tracking_lines(event.get("eventTrackers", []), event.get("filters", []))
     metrics, campaigns = {}, []
     for solution in event["solutions"]:
         lines.append(_line(personalize, solution["solution"]))

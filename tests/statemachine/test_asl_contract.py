@@ -142,7 +142,8 @@ def test_asl_poll_loops_wait_on_the_check_output_and_return_to_the_choice(asl: d
         assert wait["Next"] == f"Check {resource}" and check["Next"] == name
         assert check["ResultPath"] == key
         loops += 1
-    assert loops == 6  # dataset group, dataset, import, solution, solution version, campaign
+    # dataset group, dataset, import, solution, solution version, campaign, event tracker, filter
+    assert loops == 8
 
 
 def test_asl_result_selectors_copy_exactly_the_poll_record_fields(asl: dict[str, Any]) -> None:

@@ -40,4 +40,7 @@ def test_template_load_parameters_grants_exactly_the_reads_it_makes(template: di
         ("ListTagsForResource", "solution/*"),
         ("ListTagsForResource", "campaign/*"),
         ("ListRecipes", "*"),
+        # ensure_tracking.planned_conflicts: an existing filter's expression, the group's event tracker.
+        ("DescribeFilter", "filter/*"),
+        ("ListEventTrackers", "*"),
     }
