@@ -19,6 +19,7 @@ PLAN = {
         {"folder": "Users", "datasetType": "USERS"},
     ],
     "solutions": [{"solution": {"name": "sol"}, "campaigns": [{"name": "camp"}]}],
+    "paths": {"solutions": [{"solution": "solution", "campaigns": ["campaign"]}]},
 }
 ENV = {
     "PERSONALIZE_ARN_PREFIX": PREFIX,
@@ -110,6 +111,7 @@ def test_stack_context_reads_the_template_settings(monkeypatch: pytest.MonkeyPat
             allow_auto_training=False,
         ),
         recipes=["r"],
+        arn_prefix=PREFIX,
     )
 
 

@@ -89,7 +89,8 @@ def test_build_plan_domain_use_case_recipe_refused(params: dict[str, Any], use_c
     # WHEN / THEN it is refused: use cases belong to recommenders
     assert problems_of(params) == [
         f"solution.recipeArn: {use_case} is a domain use case, which serves recommenders (CreateRecommender), not "
-        "solutions; this pipeline creates a solution, so choose a custom recipe such as aws-user-personalization-v2"
+        "solutions: declare it under recommenders (in a domain dataset group), or choose a custom recipe such as "
+        "aws-user-personalization-v2"
     ]
 
 

@@ -155,7 +155,31 @@ def test_build_plan_seed_example_follows_the_plan_contract(seed_params, seed_dat
     # WHEN the plan is built
     plan = plan_of(seed_params, seed_data)
     # THEN every key and value is the documented one
-    assert list(plan) == ["source", "datasetGroup", "datasets", "solutions"]
+    assert list(plan) == [
+        "source",
+        "datasetGroup",
+        "datasets",
+        "eventTrackers",
+        "filters",
+        "solutions",
+        "recommenders",
+        "paths",
+    ]
+    assert (plan["eventTrackers"], plan["filters"], plan["recommenders"]) == ([], [], [])
+    assert plan["paths"] == {
+        "eventTrackers": [],
+        "filters": [],
+        "solutions": [
+            {
+                "solution": "solution",
+                "solutionVersion": "solutionVersion",
+                "campaigns": ["campaign"],
+                "batchInferenceJobs": [],
+                "batchSegmentJobs": [],
+            }
+        ],
+        "recommenders": [],
+    }
     assert plan["source"]["versionId"] is None
     assert plan["datasetGroup"] == {"name": "DatasetGroup"}
     interactions, users = plan["datasets"]
@@ -357,17 +381,20 @@ def _recipe(name: str) -> Callable[[dict[str, Any]], None]:
 _USER_FIELDS = "datasets.Users.schema.fields"
 _INTERACTION_FIELDS = "datasets.Interactions.schema.fields"
 
+TOP_LEVEL_KEYS = (
+    "datasetGroup, datasets, solution, solutionVersion, campaign, solutions, campaigns, recommenders, filters, "
+    "eventTracker, tags"
+)
+
 BAD_PARAMS = [
     # top level
     ("missing-dataset-group", _delete("datasetGroup"), ["datasetGroup: required section is missing"]),
-    ("missing-campaign", _delete("campaign"), ["campaign: required section is missing"]),
+    # a campaign is optional, but a solution is not, in the seed spelling too
+    ("missing-solution", _delete("solution"), ["solution: required section is missing"]),
     (
         "unknown-section",
         _set("campain", {}),
-        [
-            'campain: unknown key; did you mean "campaign"? (allowed: datasetGroup, datasets, solution, '
-            "solutionVersion, campaign)"
-        ],
+        [f'campain: unknown key; did you mean "campaign"? (allowed: {TOP_LEVEL_KEYS})'],
     ),
     # datasetGroup
     (
@@ -594,8 +621,8 @@ BAD_PARAMS = [
         "recipe-batch-only",
         _recipe("aws-item-affinity"),
         [
-            "solution.recipeArn: recipe aws-item-affinity only serves batch segment jobs, but this pipeline deploys a "
-            "campaign; choose a real-time recipe"
+            "campaign: solution 'Solution' uses recipe aws-item-affinity, which only serves batch segment jobs; a "
+            "campaign cannot deploy it: remove the campaign (declare batchSegmentJobs instead)"
         ],
     ),
     (
@@ -815,7 +842,7 @@ BAD_PARAMS = [
     (
         "unknown-odd-top-level-key",
         _set("my section", {}),
-        ['["my section"]: unknown key (allowed: datasetGroup, datasets, solution, solutionVersion, campaign)'],
+        [f'["my section"]: unknown key (allowed: {TOP_LEVEL_KEYS})'],
     ),
     (
         "incremental-update-other-recipe",
@@ -1407,10 +1434,7 @@ def test_build_plan_misspelt_section_is_one_problem(seed_params, seed_data):
     # WHEN validated
     problems = problems_of(seed_params, seed_data)
     # THEN one problem suggests the right key; no second "missing" problem, no data noise
-    assert problems == [
-        'Datasets: unknown key; did you mean "datasets"? '
-        "(allowed: datasetGroup, datasets, solution, solutionVersion, campaign)"
-    ]
+    assert problems == [f'Datasets: unknown key; did you mean "datasets"? (allowed: {TOP_LEVEL_KEYS})']
 
 
 def test_build_plan_invalid_json_reports_line_and_column(seed_data):

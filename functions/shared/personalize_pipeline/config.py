@@ -74,4 +74,5 @@ def stack_context(recipes: Collection[str] | None) -> StackContext:
             allow_auto_training=_flag("ALLOW_AUTO_TRAINING"),
         ),
         recipes=recipes,
+        arn_prefix=settings().arn_prefix,
     )

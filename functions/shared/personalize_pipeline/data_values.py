@@ -121,7 +121,9 @@ def plan_checks(
             for start, end in ranges(size, part_bytes):
                 items.append({"folder": folder, "key": key, "etag": etag, "start": start, "end": end, "header": header})
     filters = []
-    for entry in plan["solutions"]:
+    # Where each solution is written in params.json (plan["paths"], from build_plan), for the problems' paths.
+    paths = [p["solution"] for p in plan.get("paths", {}).get("solutions", [])] or ["solution"] * len(plan["solutions"])
+    for entry, path in zip(plan["solutions"], paths, strict=True):
         solution = entry["solution"]
         threshold = (solution.get("solutionConfig") or {}).get("eventValueThreshold")
         try:
@@ -129,7 +131,12 @@ def plan_checks(
         except ValueError:
             threshold = None  # params validation reports it; the data check then counts every event
         filters.append(
-            {"solution": solution["name"], "eventType": solution.get("eventType"), "eventValueThreshold": threshold}
+            {
+                "solution": solution["name"],
+                "path": path,
+                "eventType": solution.get("eventType"),
+                "eventValueThreshold": threshold,
+            }
         )
     interaction_items = sum(1 for item in items if item["folder"] == "Interactions")
     budget = HASH_BUDGET // interaction_items if interaction_items > 1 else 0
@@ -473,18 +480,19 @@ def _minimums(
         )
     for index, spec in enumerate(checks["filters"]):
         solution, wanted = spec["solution"], spec["eventType"]
+        path = f"{spec.get('path', 'solution')}.eventType"
         if wanted is not None and wanted not in event_types:
             same = [t for t in event_types if t.lower() == wanted.lower()]
             if same:
                 problems.append(
-                    f"solution.eventType: {wanted!r} matches no EVENT_TYPE in {uri}; event types are case-sensitive "
+                    f"{path}: {wanted!r} matches no EVENT_TYPE in {uri}; event types are case-sensitive "
                     f"and the data has {same[0]!r}"
                 )
             elif "EVENT_TYPE" not in columns:
-                problems.append(f"solution.eventType: {wanted!r} filters on EVENT_TYPE, but {uri} has no such column")
+                problems.append(f"{path}: {wanted!r} filters on EVENT_TYPE, but {uri} has no such column")
             else:
                 problems.append(
-                    f"solution.eventType: {wanted!r} matches no EVENT_TYPE in {uri} "
+                    f"{path}: {wanted!r} matches no EVENT_TYPE in {uri} "
                     f"(the data has {', '.join(map(repr, event_types[:10])) or 'none'})"
                 )
             continue

@@ -56,12 +56,12 @@ def foreign_resources(client: Any, arn_prefix: str, plan: dict[str, Any], stack_
                 f"datasets.{dataset['folder']}",
             )
         )
-    for solution in plan["solutions"]:
+    for solution, paths in zip(plan["solutions"], plan["paths"]["solutions"], strict=True):
         name = solution["solution"]["name"]
-        candidates.append(("solution", "solution", f"{arn_prefix}:solution/{name}", "solution.name"))
-        for campaign in solution["campaigns"]:
+        candidates.append(("solution", "solution", f"{arn_prefix}:solution/{name}", f"{paths['solution']}.name"))
+        for campaign, path in zip(solution["campaigns"], paths["campaigns"], strict=True):
             arn = f"{arn_prefix}:campaign/{campaign['name']}"
-            candidates.append(("campaign", "campaign", arn, "campaign.name"))
+            candidates.append(("campaign", "campaign", arn, f"{path}.name"))
     problems = []
     for kind, label, arn, path in candidates:
         if describe(client, kind, arn) is None:

@@ -91,3 +91,23 @@ def solution_version_name(
         "trainingMode": training_mode or "FULL",
     }
     return fit_name(str(solution["name"]), sha256_hex(canonical_json(material))[:12])
+
+
+#: A batch job's base name: the batch step appends ``-<8 hex>`` (version, input and request), and the whole
+#: must stay a valid 63-character name.
+BATCH_JOB_BASE_MAX_LENGTH = NAME_MAX_LENGTH - 9
+
+
+def batch_job_base_name(solution_name: str, kind: str, index: int, count: int) -> str:
+    """The default base ``jobName`` of a solution's batch job: ``<solution>-<kind>`` (``-<n>`` when several).
+
+    ``kind`` is ``batch`` or ``segment``; a base too long for :data:`BATCH_JOB_BASE_MAX_LENGTH` keeps its
+    end whole and ends the cut solution name with a digest of it, as :func:`fit_name` does.
+    """
+    suffix = f"{kind}-{index + 1}" if count > 1 else kind
+    name = fit_name(solution_name, suffix)
+    if len(name) <= BATCH_JOB_BASE_MAX_LENGTH:
+        return name
+    room = BATCH_JOB_BASE_MAX_LENGTH - len(suffix) - 1
+    base = solution_name[: room - _BASE_DIGEST_LENGTH - 1] + "-" + sha256_hex(solution_name)[:_BASE_DIGEST_LENGTH]
+    return f"{base}-{suffix}"

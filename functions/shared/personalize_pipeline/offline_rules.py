@@ -53,6 +53,9 @@ class StackContext:
     caps: CostCaps = CostCaps()
     #: Recipe ARNs the service lists (ListRecipes); None when not read, then unknown recipes pass.
     recipes: Collection[str] | None = None
+    #: ``arn:<partition>:personalize:<region>:<account>`` of the stack; None when unknown (then a filter ARN's
+    #: region and account are not checked, only its name).
+    arn_prefix: str | None = None
 
 
 def tag_problems(tags: Any, path: str, pipeline_tags: int) -> list[str]:
@@ -93,12 +96,12 @@ def tag_problems(tags: Any, path: str, pipeline_tags: int) -> list[str]:
     return problems
 
 
-def recipe_problems(recipe_arn: Any, context: StackContext, known_problem: bool) -> list[str]:
+def recipe_problems(recipe_arn: Any, context: StackContext, known_problem: bool, path: str) -> list[str]:
     """A recipe ARN's partition, region and account, and whether the service lists it.
 
-    ``known_problem``: the recipe is retired or a domain use case, which ``params.py`` already explains.
+    ``known_problem``: the recipe is retired or of the wrong kind, which ``params.py`` already explains.
+    ``path``: where the ARN is in params.json (``solution.recipeArn``, ``recommenders[0].recipeArn``...).
     """
-    path = "solution.recipeArn"
     if not isinstance(recipe_arn, str) or not (match := _RECIPE.fullmatch(recipe_arn)):
         return []
     name = match["name"]
@@ -123,18 +126,21 @@ def number_string_problem(value: Any, path: str) -> str | None:
     return f'{path}: {show(value)} is not a number; write the threshold as a number in quotes, e.g. "0.5"'
 
 
-def solution_problems(solution: dict[str, Any], caps: CostCaps) -> list[str]:
-    """Solution rules: eventValueThreshold, HPO (allowed, bounded, within the caps), automatic training."""
+def solution_problems(solution: dict[str, Any], caps: CostCaps, path: str) -> list[str]:
+    """Solution rules: eventValueThreshold, HPO (allowed, bounded, within the caps), automatic training.
+
+    ``path``: where the solution is in params.json (``solution``, ``solutions.sims``, ``solutions[1]``).
+    """
     problems: list[str] = []
     config = solution.get("solutionConfig") if isinstance(solution.get("solutionConfig"), dict) else {}
-    base = "solution.solutionConfig"
+    base = f"{path}.solutionConfig"
     problem = number_string_problem(config.get("eventValueThreshold"), f"{base}.eventValueThreshold")
     if problem:
         problems.append(problem)
     hpo = solution.get("performHPO") is True
     if hpo and not caps.allow_hpo:
         problems.append(
-            "solution.performHPO: hyperparameter optimization is turned off for this stack (stack parameter "
+            f"{path}.performHPO: hyperparameter optimization is turned off for this stack (stack parameter "
             "AllowHPO=false): it trains many models per version; remove performHPO or redeploy with AllowHPO=true"
         )
     hpo_config = config.get("hpoConfig") if isinstance(config.get("hpoConfig"), dict) else {}
@@ -156,44 +162,48 @@ def solution_problems(solution: dict[str, Any], caps: CostCaps) -> list[str]:
     if isinstance(resources, dict):
         for member, most in HPO_MAXIMA.items():
             value = resources.get(member)
-            path = f"{resources_path}.{member}"
+            member_path = f"{resources_path}.{member}"
             if value is None:
                 if required:
-                    problems.append(f"{path}: required when performHPO is true (at most {caps_by_member[member][0]})")
+                    problems.append(
+                        f"{member_path}: required when performHPO is true (at most {caps_by_member[member][0]})"
+                    )
                 continue
             if not isinstance(value, str):
                 continue  # the shape check already says it must be a string
             if not value.isdigit() or not 1 <= int(value) <= most:
-                problems.append(f"{path}: {show(value)} must be a whole number from 1 to {most}, in quotes")
+                problems.append(f"{member_path}: {show(value)} must be a whole number from 1 to {most}, in quotes")
                 continue
             cap, parameter = caps_by_member[member]
             if int(value) > cap:
-                problems.append(f"{path}: {value} is above this stack's cap of {cap} (stack parameter {parameter})")
+                problems.append(
+                    f"{member_path}: {value} is above this stack's cap of {cap} (stack parameter {parameter})"
+                )
     if solution.get("performAutoTraining") is True and not caps.allow_auto_training:
         problems.append(
-            "solution.performAutoTraining: automatic training is turned off for this stack (stack parameter "
+            f"{path}.performAutoTraining: automatic training is turned off for this stack (stack parameter "
             "AllowAutoTraining=false): it trains and bills a new version on a schedule; remove it or redeploy "
             "with AllowAutoTraining=true"
         )
     return problems
 
 
-def solution_version_problems(version: dict[str, Any]) -> list[str]:
+def solution_version_problems(version: dict[str, Any], path: str) -> list[str]:
     if version.get("trainingMode") == "AUTOTRAIN":
         return [
-            "solutionVersion.trainingMode: AUTOTRAIN is set by Personalize for automatic trainings and cannot be "
+            f"{path}.trainingMode: AUTOTRAIN is set by Personalize for automatic trainings and cannot be "
             'requested; use FULL (the default) or UPDATE, and "performAutoTraining": true on the solution for '
             "scheduled training"
         ]
     return []
 
 
-def campaign_problems(campaign: dict[str, Any], caps: CostCaps) -> list[str]:
+def campaign_problems(campaign: dict[str, Any], caps: CostCaps, path: str) -> list[str]:
     problems: list[str] = []
     config = campaign.get("campaignConfig") if isinstance(campaign.get("campaignConfig"), dict) else {}
     if config.get("syncWithLatestSolutionVersion") is True:
         problems.append(
-            "campaign.campaignConfig.syncWithLatestSolutionVersion: not supported by this pipeline: it deploys the "
+            f"{path}.campaignConfig.syncWithLatestSolutionVersion: not supported by this pipeline: it deploys the "
             "exact version it trained or reused for this data (going back to earlier data redeploys the version "
             "trained on it), while sync would serve whichever version is newest and needs <solutionArn>/$LATEST "
             "instead; remove it, or set it to false"
@@ -201,10 +211,27 @@ def campaign_problems(campaign: dict[str, Any], caps: CostCaps) -> list[str]:
     tps = campaign.get("minProvisionedTPS")
     if isinstance(tps, int) and not isinstance(tps, bool) and caps.max_min_provisioned_tps < tps < 2**31:
         problems.append(
-            f"campaign.minProvisionedTPS: {tps} is above this stack's cap of {caps.max_min_provisioned_tps} "
+            f"{path}.minProvisionedTPS: {tps} is above this stack's cap of {caps.max_min_provisioned_tps} "
             "(stack parameter MaxMinProvisionedTPS; the campaign bills at least this many TPS every hour)"
         )
     return problems
+
+
+def recommender_problems(recommender: dict[str, Any], caps: CostCaps, path: str) -> list[str]:
+    """A recommender bills its minimum requests per second every hour, like a campaign's TPS: same cap.
+
+    The stack's MaxMinProvisionedTPS is read as the cap of both (the safer reading: one knob for the
+    hourly minimum of every real-time resource).
+    """
+    config = recommender.get("recommenderConfig") if isinstance(recommender.get("recommenderConfig"), dict) else {}
+    rps = config.get("minRecommendationRequestsPerSecond")
+    if isinstance(rps, int) and not isinstance(rps, bool) and caps.max_min_provisioned_tps < rps < 2**31:
+        return [
+            f"{path}.recommenderConfig.minRecommendationRequestsPerSecond: {rps} is above this stack's cap of "
+            f"{caps.max_min_provisioned_tps} (stack parameter MaxMinProvisionedTPS; the recommender bills at least "
+            "this many requests per second every hour)"
+        ]
+    return []
 
 
 def with_stack_tag(tags: list[dict[str, str]] | None, context: StackContext) -> list[dict[str, str]]:

@@ -105,6 +105,8 @@ class RequestSpec:
     extras: tuple[str, ...] = ()
     #: Why an owned member cannot be set, when "set by the pipeline" alone would puzzle.
     owned_reasons: Mapping[str, str] = field(default_factory=dict)
+    #: Required members a user may omit because the pipeline derives them -> a placeholder for validation.
+    defaults: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def shape(self) -> Shape:
@@ -144,6 +146,34 @@ SOLUTION_VERSION = RequestSpec(
     owned_reasons={"name": "derived from the solution, schemas and data so a re-run reuses the trained version"},
 )
 CAMPAIGN = RequestSpec("CreateCampaign", owned={"solutionVersionArn": _PLACEHOLDER_ARN})
+#: A solution in the list or map spelling: the CreateSolution request and what is deployed from it.
+SOLUTION_ENTRY = RequestSpec(
+    "CreateSolution",
+    owned={"datasetGroupArn": _PLACEHOLDER_ARN},
+    extras=("solutionVersion", "campaigns", "batchInferenceJobs", "batchSegmentJobs"),
+)
+FILTER = RequestSpec("CreateFilter", owned={"datasetGroupArn": _PLACEHOLDER_ARN})
+EVENT_TRACKER = RequestSpec("CreateEventTracker", owned={"datasetGroupArn": _PLACEHOLDER_ARN})
+RECOMMENDER = RequestSpec("CreateRecommender", owned={"datasetGroupArn": _PLACEHOLDER_ARN})
+_BATCH_OWNED = {
+    "solutionVersionArn": _PLACEHOLDER_ARN,
+    "roleArn": _PLACEHOLDER_ROLE,
+    "jobOutput": {"s3DataDestination": {"path": "s3://placeholder/batch-output/"}},
+}
+_BATCH_REASONS = {
+    "solutionVersionArn": "the version the pipeline trained or reused for this data",
+    "roleArn": "the stack's Personalize role is used",
+    "jobOutput": (
+        "results go to s3://<input bucket>/batch-output/<job name>/, the only prefix the Personalize role may write"
+    ),
+}
+#: jobName is optional: the pipeline derives it from the solution name.
+BATCH_INFERENCE_JOB = RequestSpec(
+    "CreateBatchInferenceJob", owned=_BATCH_OWNED, owned_reasons=_BATCH_REASONS, defaults={"jobName": "pipeline"}
+)
+BATCH_SEGMENT_JOB = RequestSpec(
+    "CreateBatchSegmentJob", owned=_BATCH_OWNED, owned_reasons=_BATCH_REASONS, defaults={"jobName": "pipeline"}
+)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -408,6 +438,7 @@ def check_request(spec: RequestSpec, section: Any, path: str) -> list[str]:
     shape = spec.shape
     problems: list[tuple[int, str]] = []
     request: dict[str, Any] = dict(spec.owned)
+    request.update({member: value for member, value in spec.defaults.items() if member not in section})
     member_paths: dict[str, str] = {}
     allowed = spec.allowed_keys()
     for key, value in section.items():
@@ -429,9 +460,9 @@ def check_request(spec: RequestSpec, section: Any, path: str) -> list[str]:
 
 def check_member(spec: RequestSpec, member: str, value: Any, path: str) -> list[str]:
     """Problems of one value checked against one member of the spec's request shape."""
-    request = dict(spec.owned)
+    request = {**spec.owned, **spec.defaults}
     for required in spec.shape.required_members:
-        request.setdefault(required, spec.owned.get(required, "placeholder"))
+        request.setdefault(required, "placeholder")
     request[member] = value
     return _sorted(_validate(spec.shape, request, {member: path}, path))
 
