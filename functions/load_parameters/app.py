@@ -11,9 +11,8 @@ from personalize_pipeline.clients import client
 from personalize_pipeline.config import settings, stack_context
 from personalize_pipeline.data_files import DataListing, list_data
 from personalize_pipeline.data_values import plan_checks
-from personalize_pipeline.ensure_tracking import planned_conflicts
 from personalize_pipeline.errors import InvalidParameters, shorten_problem
-from personalize_pipeline.existing import existing_datasets, foreign_resources, service_recipes
+from personalize_pipeline.existing import campaign_moves, existing_datasets, foreign_resources, service_recipes
 from personalize_pipeline.observability import instrumented, logger, metrics
 from personalize_pipeline.offline_rules import first_import_problems
 from personalize_pipeline.params import build_plan, existing_dataset_problems
@@ -45,11 +44,9 @@ def lambda_handler(event, context):
         plan = build_plan(body, bucket=bucket, key=key, version_id=version_id, data=data, stack=stack)
         arn_prefix = settings().arn_prefix
         problems = foreign_resources(personalize, arn_prefix, plan, stack.name)
+        problems += campaign_moves(personalize, arn_prefix, plan)
         existing = existing_datasets(personalize, arn_prefix, plan)
         problems += existing_dataset_problems(plan, existing) + first_import_problems(plan, existing)
-        # A filter cannot be updated and a group holds one tracker: a difference stops the run here, before
-        # anything is created, instead of at the filter step after the imports.
-        problems += planned_conflicts(personalize, arn_prefix, plan)
         if problems:
             raise InvalidParameters(problems, dataset_group=plan["datasetGroup"]["name"])
     except InvalidParameters as error:
@@ -68,6 +65,8 @@ def lambda_handler(event, context):
             logger.warning(note)
     # The work list of Check Data Values: every row is checked before anything is created.
     plan["dataChecks"] = _data_checks(plan, data)
+    # Where each resource was written only matters for the problems above: the steps never read it.
+    del plan["paths"]
     return plan
 
 

@@ -45,10 +45,18 @@ class Proof:
     inline: dict[str, list[dict[str, Any]]]
 
 
+#: A filter and a tracker in the params: the first run creates them, the next ones find and reuse them (Load
+#: Parameters checks who owns them, the steps compare them).
+FILTER = {"name": "retail-demo-women", "filterExpression": 'INCLUDE UserID WHERE Users.GENDER IN ("F")'}
+TRACKER = {"name": "retail-demo-tracker"}
+
+
 def tagged_params() -> dict[str, Any]:
     params = json.loads(EXAMPLE_PARAMS.read_text())
     for spec in (params["datasetGroup"], *params["datasets"].values(), params["solution"], params["campaign"]):
         spec["tags"] = TAGS
+    params["filters"] = [FILTER]
+    params["eventTracker"] = TRACKER
     return params
 
 

@@ -70,3 +70,53 @@ def test_pipeline_incompatible_schema_changes_refused_before_any_resource(
     assert "- datasets.Users.schema: dataset group 'retail-demo' already has a Users dataset" in message
     assert 'field GENDER changes from "string" (categorical) to "string"' in message
     assert pipeline.inventory() == before
+
+
+def _two_solutions(campaign_under_sims: bool) -> dict[str, object]:
+    """The example in the list spelling, plus a SIMS solution; the example's campaign under one of them."""
+    params = json.loads(EXAMPLE_PARAMS.read_text())
+    personalization = {**params.pop("solution"), "campaigns": []}
+    sims = {"name": "retail-similar", "recipeArn": "arn:aws:personalize:::recipe/aws-sims", "campaigns": []}
+    (sims if campaign_under_sims else personalization)["campaigns"].append(params.pop("campaign"))
+    params["solutions"] = [personalization, sims]
+    return params
+
+
+def test_pipeline_list_spelling_trains_each_solution_and_deploys_only_declared_campaigns(
+    open_pipeline: Callable[..., LocalPipeline], write_params: Callable[[str, str], Path]
+) -> None:
+    # GIVEN the example in the list spelling: its solution with its campaign, and a SIMS solution without one
+    pipeline = open_pipeline()
+    # WHEN it is uploaded
+    result = pipeline.run(write_params("params.json", json.dumps(_two_solutions(campaign_under_sims=False))))
+    # THEN both solutions are trained and only the declared campaign exists
+    assert result.status == "SUCCEEDED", result.notification
+    inventory = pipeline.inventory()
+    assert sorted(arn.rsplit("/", 1)[-1] for arn in inventory["solutions"]) == [
+        "retail-similar",
+        "retail-user-personalization",
+    ]
+    assert [arn.rsplit("/", 1)[-1] for arn in inventory["campaigns"]] == ["retail-user-personalization-campaign"]
+
+
+def test_pipeline_campaign_moved_to_another_solution_refused_before_any_resource(
+    open_pipeline: Callable[..., LocalPipeline], write_params: Callable[[str, str], Path]
+) -> None:
+    # GIVEN the deployed example, then params that put its campaign under a new SIMS solution
+    pipeline = open_pipeline()
+    assert pipeline.run(EXAMPLE_PARAMS).status == "SUCCEEDED"
+    before = pipeline.inventory()
+    # WHEN they are uploaded
+    result = pipeline.run(write_params("params.json", json.dumps(_two_solutions(campaign_under_sims=True))))
+    # THEN Load Parameters refuses it naming the campaign and both solutions with their recipes; nothing is created
+    assert result.status == "FAILED"
+    assert result.notification is not None
+    message = result.notification["message"]
+    assert "Failed state: Load Parameters" in message and "InvalidParameters" in message
+    assert (
+        "- solutions[1].campaigns[0].name: campaign 'retail-user-personalization-campaign' serves a version of "
+        "solution 'retail-user-personalization' (recipe aws-user-personalization-v2), but params put it under "
+        "solution 'retail-similar' (recipe aws-sims); a campaign may only move between versions of the same "
+        "solution" in message
+    )
+    assert pipeline.inventory() == before

@@ -18,7 +18,8 @@ def test_template_load_parameters_grants_exactly_the_reads_it_makes(template: di
     # describes of foreign_resources take their kind from a list and ListRecipes goes through a paginator,
     # which the call reader cannot follow, so those are named here
     tree = ast.parse((ROOT / "functions/shared/personalize_pipeline/existing.py").read_text())
-    needed = _personalize_actions(tree, {"existing_datasets", "foreign_resources", "service_recipes"})
+    entry_points = {"existing_datasets", "foreign_resources", "campaign_moves", "service_recipes"}
+    needed = _personalize_actions(tree, entry_points)
     # WHEN the function's policy statements are read
     granted = {
         (action.split(":")[1], _resource_type(resource))
@@ -28,7 +29,16 @@ def test_template_load_parameters_grants_exactly_the_reads_it_makes(template: di
         for resource in as_list(statement["Resource"])
     }
     # THEN each call is granted on its own resource types (iam-reference) and nothing else: read-only
-    assert needed == {"DescribeDataset", "DescribeSchema", "ListTagsForResource"}
+    assert needed == {
+        "DescribeDataset",
+        "DescribeSchema",
+        "DescribeDatasetGroup",
+        "DescribeSolution",
+        "DescribeCampaign",
+        "DescribeFilter",
+        "DescribeRecommender",
+        "ListTagsForResource",
+    }
     assert granted == {
         ("DescribeDataset", "dataset/*"),
         ("DescribeSchema", "schema/*"),
@@ -39,8 +49,9 @@ def test_template_load_parameters_grants_exactly_the_reads_it_makes(template: di
         ("ListTagsForResource", "dataset/*"),
         ("ListTagsForResource", "solution/*"),
         ("ListTagsForResource", "campaign/*"),
-        ("ListRecipes", "*"),
-        # ensure_tracking.planned_conflicts: an existing filter's expression, the group's event tracker.
+        ("ListTagsForResource", "filter/*"),
+        ("ListTagsForResource", "event-tracker/*"),
         ("DescribeFilter", "filter/*"),
+        ("ListRecipes", "*"),
         ("ListEventTrackers", "*"),
     }

@@ -61,6 +61,7 @@ def run_checks(
     solutions: list[dict[str, Any]] | None = None,
     part_bytes: int = 1 << 30,
     chunk: int = 7,
+    paths: list[str] | None = None,
 ) -> tuple[list[str], list[str]]:
     """What the state machine does: plan the ranges, check each from its own ranged read, summarize."""
     folders = sorted({key.split("/")[0] for key in files})
@@ -70,6 +71,8 @@ def run_checks(
         ],
         "solutions": [{"solution": s} for s in (solutions or [{"name": "sol"}])],
     }
+    if paths is not None:  # build_plan's record of where each solution is written in params.json
+        plan["paths"] = {"solutions": [{"solution": path} for path in paths]}
     headers = {key: body.split(b"\n", 1)[0].decode() for key, body in files.items()}
     sizes = {key: ("etag", len(body)) for key, body in files.items()}
     checks = plan_checks(plan, headers, sizes, part_bytes)
@@ -283,6 +286,19 @@ def test_summarize_event_type_absent_lists_the_data_values() -> None:
     solutions = [{"name": "sol", "eventType": "purchase"}]
     assert run_checks(GOOD, solutions) == (
         [f"solution.eventType: 'purchase' matches no EVENT_TYPE in s3://{BUCKET}/Interactions/ (the data has 'click')"],
+        [],
+    )
+
+
+def test_summarize_event_type_of_one_of_several_solutions_names_its_params_path() -> None:
+    # GIVEN the legacy map spelling: the second solution trains on an event type the data lacks
+    solutions = [{"name": "a"}, {"name": "b", "eventType": "purchase"}]
+    # WHEN checked THEN the problem names that solution's path as written
+    assert run_checks(GOOD, solutions, paths=["solutions.a", "solutions.b"]) == (
+        [
+            f"solutions.b.eventType: 'purchase' matches no EVENT_TYPE in s3://{BUCKET}/Interactions/ "
+            "(the data has 'click')"
+        ],
         [],
     )
 

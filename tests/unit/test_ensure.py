@@ -2090,6 +2090,28 @@ def test_ensure_campaign_create_race_active_on_other_version_is_updated(personal
     )
 
 
+@pytest.mark.parametrize("update", [False, True], ids=["serving", "being-updated"])
+def test_ensure_campaign_of_another_solution_is_a_conflict_not_an_update(
+    personalize: Any, stubber: Stubber, update: bool
+) -> None:
+    # GIVEN the campaign serves (or is being moved to) a version of another solution, e.g. a race with a
+    # run whose params put it under that solution
+    other_version = f"{PREFIX}:solution/similar-items/0a1b2c3d"
+    body = campaign_body("ACTIVE", other_version)
+    if update:
+        body = campaign_body("ACTIVE", VERSION_ARN, latestCampaignUpdate={"solutionVersionArn": other_version})
+    expect_describe(stubber, "campaign", CAMPAIGN_ARN, body)
+    # WHEN our solution's version is ensured / THEN nothing is updated: both solutions are named
+    with pytest.raises(ResourceConflict) as raised:
+        ensure.ensure_campaign(personalize, PREFIX, NEW_VERSION_ARN, dict(CAMPAIGN_SPEC))
+    assert str(raised.value) == (
+        f"campaign '{CAMPAIGN}' serves a version of solution 'similar-items', but this run would deploy solution "
+        f"'{SOLUTION}' to it; a campaign may only move between versions of the same solution: use another campaign "
+        "name"
+    )
+    stubber.assert_no_pending_responses()
+
+
 def test_ensure_campaign_just_created_is_not_compared_or_updated(personalize: Any, stubber: Stubber) -> None:
     # GIVEN no campaign; params set a config the read-back of the new campaign does not show yet
     spec = {**CAMPAIGN_SPEC, "minProvisionedTPS": 5, "campaignConfig": {"enableMetadataWithRecommendations": True}}

@@ -1,4 +1,4 @@
-"""ensure_event_tracker / ensure_filter / planned_conflicts against a stubbed Personalize client."""
+"""ensure_event_tracker / ensure_filter against a stubbed Personalize client."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from botocore.stub import Stubber
 
-from personalize_pipeline.ensure_tracking import ensure_event_tracker, ensure_filter, planned_conflicts
+from personalize_pipeline.ensure_tracking import ensure_event_tracker, ensure_filter
 from personalize_pipeline.errors import ResourceConflict
 from personalize_pipeline.polling import PollRecord, next_wait
 
@@ -164,50 +164,4 @@ def test_ensure_filter_other_group_conflict(personalize: Any, stubber: Stubber) 
     assert str(raised.value) == (
         "filter 'seventies' already exists but differs: it belongs to dataset group 'books', not 'movies'. "
         "Filters cannot be updated: choose a new filter name, or delete the old filter."
-    )
-
-
-# ----------------------------------------------------------------------------- Load Parameters
-def plan(filters: list[dict[str, Any]], trackers: list[dict[str, Any]]) -> dict[str, Any]:
-    return {
-        "datasetGroup": {"name": "movies"},
-        "filters": filters,
-        "eventTrackers": trackers,
-        "paths": {"filters": [f"filters[{i}]" for i in range(len(filters))]},
-    }
-
-
-def test_planned_conflicts_changed_expression_and_other_tracker_both_named(personalize: Any, stubber: Stubber) -> None:
-    # GIVEN an existing filter with another expression and a group whose tracker has another name
-    old = "INCLUDE ItemID WHERE Items.YEAR >= 1960"
-    stubber.add_response("describe_filter", {"filter": a_filter(old)}, {"filterArn": FILTER_ARN})
-    stubber.add_response("describe_dataset_group", {"datasetGroup": {"name": "movies"}}, {"datasetGroupArn": GROUP_ARN})
-    stubber.add_response("list_event_trackers", {"eventTrackers": [summary("Old")]}, {"datasetGroupArn": GROUP_ARN})
-    # WHEN Load Parameters looks before creating anything
-    problems = planned_conflicts(
-        personalize,
-        PREFIX,
-        plan([{"name": "seventies", "filterExpression": EXPRESSION}], [{"name": "MovieTracker"}]),
-    )
-    # THEN both are reported, with their paths
-    assert problems == [
-        f"filters[0]: filter 'seventies' already exists but differs: its expression is {old!r}; params ask for "
-        f"{EXPRESSION!r}. Filters cannot be updated: choose a new filter name, or delete the old filter.",
-        f"eventTracker: event tracker 'MovieTracker' cannot be created: dataset group 'movies' already has event "
-        f"tracker 'Old' ({TRACKER_ARN}), and a dataset group holds only one. Name it 'Old' in params.json to use it, "
-        "or delete it first.",
-    ]
-
-
-def test_planned_conflicts_nothing_exists_none(personalize: Any, stubber: Stubber) -> None:
-    # GIVEN a first run: no filter, no dataset group WHEN checked THEN no problem (and no tracker list call)
-    not_found(stubber, "describe_filter", {"filterArn": FILTER_ARN})
-    not_found(stubber, "describe_dataset_group", {"datasetGroupArn": GROUP_ARN})
-    assert (
-        planned_conflicts(
-            personalize,
-            PREFIX,
-            plan([{"name": "seventies", "filterExpression": EXPRESSION}], [{"name": "MovieTracker"}]),
-        )
-        == []
     )

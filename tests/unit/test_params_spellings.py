@@ -596,7 +596,7 @@ def test_build_plan_bad_batch_job_reports_exactly_its_problem(project, job, expe
 
 def test_build_plan_more_than_30_filters_is_refused(project):
     project["filters"] = [
-        {"name": f"f{i}", "filterExpression": "EXCLUDE ItemID WHERE Items.X IN (1)"} for i in range(31)
+        {"name": f"f{i}", "filterExpression": PROJECT["filters"][0]["filterExpression"]} for i in range(31)
     ]
     project["solutions"][1]["batchInferenceJobs"][0].pop("filterArn")
     assert problems_of(project) == ["filters: 31 filters; a dataset group holds at most 30"]
@@ -706,4 +706,40 @@ def test_build_plan_recommender_requests_per_second_are_capped_like_campaign_tps
         "recommenders[0].recommenderConfig.minRecommendationRequestsPerSecond: 11 is above this stack's cap of 10 "
         "(stack parameter MaxMinProvisionedTPS; the recommender bills at least this many requests per second every "
         "hour)"
+    ]
+
+
+# --------------------------------------------------------------------------------------------------
+# Filter expressions (grammar: personalize_pipeline.filter_expressions) against the declared datasets
+
+
+def test_build_plan_legacy_filter_on_items_without_items_dataset_is_refused(legacy):
+    # GIVEN the legacy sample without its Items dataset: its filter reads Items.YEAR
+    del legacy["datasets"]["Items"]
+    # WHEN validated / THEN the filter is refused before any resource, at its path and column
+    assert problems_of(legacy, {"Interactions": LEGACY_DATA["Interactions"]}) == [
+        "filters[0].filterExpression: column 22 (Items.YEAR): no Items dataset is declared, so the filter has no "
+        "Items data to read",
+        "filters[0].filterExpression: column 45 (Items.YEAR): no Items dataset is declared, so the filter has no "
+        "Items data to read",
+    ]
+
+
+def test_build_plan_filters_reading_more_than_20_fields_together_are_refused():
+    # GIVEN 21 filters, each on its own Items field (each filter alone is valid)
+    fields = [{"name": "ITEM_ID", "type": "string"}] + [{"name": f"F{i}", "type": "int"} for i in range(21)]
+    params = {
+        "datasetGroup": {"name": "g"},
+        "datasets": {
+            "Interactions": INTERACTIONS,
+            "Items": {"name": "items", "schema": {"type": "record", "name": "Items", "fields": fields}},
+        },
+        "solution": {"name": "s", "recipeArn": f"{RECIPE}aws-sims"},
+        "filters": [{"name": f"f{i}", "filterExpression": f"EXCLUDE ItemID WHERE Items.F{i} > 1"} for i in range(21)],
+    }
+    header = ",".join(f["name"] for f in fields)
+    # WHEN validated / THEN the group's quota of distinct filtered fields is named once, with the fields
+    names = ", ".join(sorted(f"Items.F{i}" for i in range(21)))
+    assert problems_of(params, {**PROJECT_DATA, "Items": header}) == [
+        f"filters: together they read 21 distinct fields ({names}); the filters of a dataset group may read at most 20"
     ]

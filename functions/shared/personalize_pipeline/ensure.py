@@ -448,6 +448,7 @@ def ensure_campaign(client: Any, arn_prefix: str, solution_version_arn: str, spe
     if "campaignConfig" in spec:
         wanted["campaignConfig"] = spec["campaignConfig"]
     current = {**existing, **_latest_campaign_settings(existing)}
+    _refuse_other_solution(name, current.get("solutionVersionArn"), solution_version_arn)
     if not _differences(wanted, current):
         return _record("campaign", arn, name, existing, action, solutionVersionArn=solution_version_arn)
     status, _ = effective_status("campaign", existing)
@@ -471,6 +472,23 @@ def ensure_campaign(client: Any, arn_prefix: str, solution_version_arn: str, spe
         solutionVersionArn=solution_version_arn,
         **_history([_took_seconds(latest)]),
     )
+
+
+def _refuse_other_solution(name: str, current_version: str | None, wanted_version: str) -> None:
+    """A campaign only moves between versions of one solution (Load Parameters checks it first; this is for races).
+
+    Re-pointing it to another solution would silently change what it recommends (SIMS items for a
+    user-personalization campaign), so it is a conflict naming both solutions.
+    """
+    if not current_version:
+        return
+    current, wanted = current_version.rsplit("/", 1)[0], wanted_version.rsplit("/", 1)[0]
+    if current != wanted:
+        raise ResourceConflict(
+            f"campaign '{name}' serves a version of solution '{name_from_arn(current)}', but this run would deploy "
+            f"solution '{name_from_arn(wanted)}' to it; a campaign may only move between versions of the same "
+            "solution: use another campaign name"
+        )
 
 
 def _latest_campaign_settings(campaign: dict[str, Any]) -> dict[str, Any]:

@@ -3,7 +3,8 @@
 A dataset group holds one event tracker, whose ARN ends in an id Personalize picks (not its name), so the
 tracker is found by listing the group's trackers. A filter's ARN is ``filter/<name>``; filters cannot be
 updated, so an existing filter with another expression (or in another dataset group) is a conflict naming both.
-Both checks also run in Load Parameters (``planned_conflicts``), so such a run stops before creating anything.
+Load Parameters refuses both cases before anything is created (existing.py); these checks catch what changed
+since, e.g. a concurrent run.
 """
 
 from __future__ import annotations
@@ -89,24 +90,3 @@ def ensure_filter(client: Any, arn_prefix: str, dataset_group_arn: str, spec: di
     if conflict:
         raise conflict
     return _record("filter", arn, name, existing, action, filterExpression=existing["filterExpression"])
-
-
-def planned_conflicts(client: Any, arn_prefix: str, plan: dict[str, Any]) -> list[str]:
-    """Read-only, before anything is created: a planned filter whose name exists with another expression or
-    group, and a planned tracker when the group already has one of another name. Each names both sides."""
-    group_arn = f"{arn_prefix}:dataset-group/{plan['datasetGroup']['name']}"
-    paths = plan.get("paths", {})
-    problems = []
-    for index, spec in enumerate(plan.get("filters", [])):
-        existing = describe(client, "filter", f"{arn_prefix}:filter/{spec['name']}")
-        conflict = existing and _filter_conflict(existing, spec, group_arn)
-        if conflict:
-            path = (paths.get("filters") or [])[index] if index < len(paths.get("filters") or []) else "filters"
-            problems.append(f"{path}: {conflict}")
-    trackers = plan.get("eventTrackers", [])
-    if trackers and describe(client, "datasetGroup", group_arn) is not None:
-        found = _group_trackers(client, group_arn)
-        conflict = found and _tracker_conflict(found[0], trackers[0]["name"], group_arn)
-        if conflict:
-            problems.append(f"eventTracker: {conflict}")
-    return problems

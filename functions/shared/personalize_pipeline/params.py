@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from personalize_pipeline import filter_expressions
 from personalize_pipeline.data_files import DATASET_FOLDERS, CsvObject, DataListing, folder_fingerprint, parse_header
 from personalize_pipeline.errors import InvalidParameters
 from personalize_pipeline.naming import (
@@ -397,8 +398,10 @@ class _Validation:
         self.filters = self._sections(document, "filters", "CreateFilter requests")
         for path, section in self.filters:
             self.problems.extend(check_request(FILTER, section, path))
-            if isinstance(section, dict) and isinstance(section.get("filterExpression"), str):
-                self.problems.extend(self._filter_expression_problems(section["filterExpression"], path))
+            expression = section.get("filterExpression") if isinstance(section, dict) else None
+            # (a length outside 1-2500 is the shape check's problem: one problem per mistake)
+            if isinstance(expression, str) and 0 < len(expression) <= filter_expressions.MAX_LENGTH:
+                self.problems.extend(self._filter_expression_problems(expression, path))
         if "eventTracker" in document:
             self.problems.extend(check_request(EVENT_TRACKER, document["eventTracker"], "eventTracker"))
         self.recommenders = self._sections(document, "recommenders", "CreateRecommender requests")
@@ -576,10 +579,21 @@ class _Validation:
         return f"s3://{self.bucket}/{key}"
 
     def _filter_expression_problems(self, expression: str, path: str) -> list[str]:
-        """Call site of the filter grammar (issue 8, branch i8-filters): the expression against the documented
-        grammar and the declared datasets' fields. Until that module is merged, only the shape (1 to 2500
-        characters) is checked, by check_request."""
-        return []
+        """The expression against the documented grammar and the declared datasets' fields (filter_expressions,
+        the module the emulator's CreateFilter uses too)."""
+        fields: dict[str, dict[str, str | None]] = {}
+        for dataset_type, (_, section) in self.datasets.items():
+            schema = section.get("schema") if isinstance(section, dict) else None
+            textual = {
+                f["name"]
+                for f in (schema.get("fields") if isinstance(schema, dict) else None) or []
+                if isinstance(f, dict) and f.get("textual") is True
+            }
+            fields[dataset_type] = {
+                name: filter_expressions.TEXTUAL if name in textual else base
+                for name, base in schema_fields(schema).items()
+            }
+        return filter_expressions.expression_problems(expression, join_path(path, "filterExpression"), fields)
 
     def _check_offline_rules(self, document: dict[str, Any]) -> None:
         """Rules the service applies only once resources exist, and the stack's cost caps (offline_rules)."""
@@ -648,7 +662,24 @@ class _Validation:
             self._check_deployments(entry)
         if len(self.filters) > MAX_FILTERS:
             self.problems.append(f"filters: {len(self.filters)} filters; a dataset group holds at most {MAX_FILTERS}")
+        self._check_filter_fields()
         self._check_recommenders(document.get("datasetGroup"))
+
+    def _check_filter_fields(self) -> None:
+        """The distinct dataset fields all filters of the group read, within the service's quota."""
+        used: set[tuple[str, str]] = set()
+        for _, section in self.filters:
+            expression = section.get("filterExpression") if isinstance(section, dict) else None
+            try:
+                used |= set(filter_expressions.parse(expression).fields) if isinstance(expression, str) else set()
+            except filter_expressions.FilterSyntaxError:
+                continue  # reported with the filter's own path
+        if len(used) > filter_expressions.MAX_FIELDS_PER_GROUP:
+            names = ", ".join(sorted(f"{dataset}.{name}" for dataset, name in used))
+            self.problems.append(
+                f"filters: together they read {len(used)} distinct fields ({names}); the filters of a dataset group "
+                f"may read at most {filter_expressions.MAX_FIELDS_PER_GROUP}"
+            )
 
     def _check_unique(self, kind: str, sections: list[tuple[str, Any]], key: str = "name") -> None:
         """Personalize names are unique per account and region for each kind: two sections cannot share one."""
