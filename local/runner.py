@@ -351,6 +351,8 @@ _RESOURCE_LABELS = {
     "campaignUpdate": "campaign update",
     "solutionUpdate": "solution update",
     "schema": "schema",
+    "eventTracker": "event tracker",
+    "filter": "filter",
 }
 
 
