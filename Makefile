@@ -55,6 +55,8 @@ lint: $(STAMP) $(CHECKOV_STAMP) ## ruff, cfn-lint and checkov on template.yaml (
 		-f template.yaml -f $(TRANSFORMED)
 	$(BIN)/statelint statemachine/pipeline.asl.json
 	$(BIN)/python example/generate_data.py --check
+	$(BIN)/python example/generate_data.py --check --flavour shop --out example/shop/data
+	$(BIN)/python example/generate_data.py --check --flavour movies --out example/legacy/data
 
 format: $(STAMP) ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .

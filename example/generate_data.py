@@ -1,4 +1,11 @@
-"""Generate the example retail data set: ``Users/users.csv`` and ``Interactions/interactions.csv``.
+"""Generate the example data sets: users, items and their interactions, in three flavours.
+
+* ``retail`` (the default, ``example/data``): ``Users/users.csv`` and ``Interactions/interactions.csv``.
+* ``shop`` (``example/shop/data``): the same shoppers and browsing, with an ``EVENT_TYPE`` (``View`` or
+  ``Purchase``, the ECOMMERCE domain's event types), ``Items/items.csv`` (``PRICE``, ``CATEGORY_L1``) and
+  a batch inference input, ``batch-input/users.json``.
+* ``movies`` (``example/legacy/data``, the legacy sample's layout): ``Interactions`` with ``EVENT_TYPE``
+  (``watch`` or ``click``) and ``Items/items.csv`` (``GENRE``, ``YEAR``); no Users dataset.
 
 The committed files under ``example/data`` are this script's output with its defaults, and
 ``--check`` proves it: CI regenerates the bytes in memory and fails if they differ from disk. So the
@@ -35,6 +42,11 @@ Why each modelling choice:
   minimum of n uniforms, then of n-1 above it, ...), and a heap merges the users into one stream sorted
   by TIMESTAMP then USER_ID. Memory is O(users + items), not O(interactions): a million rows take a few
   seconds and little RAM.
+* **Event types and items** (``shop`` and ``movies``) come from a second ``Random`` seeded from the first
+  seed, so the item sequence is the retail flavour's for the same seed, and an item's attributes follow
+  its hidden category: ``CATEGORY_L1`` or the first ``GENRE`` is that category, so a filter or a metadata
+  recipe sees the same structure the interactions have. Purchases and watches are likelier for items of
+  the user's favourite category or related to the previous one: intent shows in the event type.
 * **Format.** Unquoted header, ``\\n`` line endings, UTF-8, epoch seconds as ints, IDs zero-padded so
   that text order is numeric order (``u0001``, ``i00001``; wider when the counts need it).
 """
@@ -62,6 +74,29 @@ USERS_HEADER = ("USER_ID", "GENDER", "AGE")
 INTERACTIONS_HEADER = ("USER_ID", "ITEM_ID", "TIMESTAMP")
 USERS_PATH = Path("Users") / "users.csv"
 INTERACTIONS_PATH = Path("Interactions") / "interactions.csv"
+ITEMS_PATH = Path("Items") / "items.csv"
+#: The shop's batch inference input: JSON lines, one ``{"userId": ...}`` per line (every 10th user).
+BATCH_USERS_PATH = Path("batch-input") / "users.json"
+BATCH_USER_STEP = 10
+
+FLAVOURS = ("retail", "shop", "movies")
+#: Event type of an interaction that shows intent (favourite category or related item) / any other one,
+#: and the probability of the first of each pair for an intent draw and for a browsing draw.
+EVENT_TYPES = {"shop": ("Purchase", "View"), "movies": ("watch", "click")}
+P_FIRST_EVENT = {"shop": (0.14, 0.04), "movies": (0.7, 0.35)}
+ITEMS_HEADER = {"shop": ("ITEM_ID", "PRICE", "CATEGORY_L1"), "movies": ("ITEM_ID", "GENRE", "YEAR")}
+SHOP_CATEGORIES = (
+    "electronics", "books", "toys", "beauty", "garden", "kitchen",
+    "sports", "fashion", "music", "office", "pets", "grocery",
+)  # fmt: skip
+#: Median price of each shop category, in the order above.
+SHOP_MEDIAN_PRICES = (180.0, 14.0, 25.0, 22.0, 40.0, 35.0, 55.0, 45.0, 12.0, 18.0, 20.0, 6.0)
+MOVIE_GENRES = (
+    "Action", "Adventure", "Animation", "Children", "Comedy", "Crime",
+    "Documentary", "Drama", "Fantasy", "Horror", "Romance", "Thriller",
+)  # fmt: skip
+P_SECOND_GENRE = 0.4
+YEAR_MIN, YEAR_MODE, YEAR_MAX = 1950, 2015, 2025
 
 #: Personalize's training minimums (personalize-facts.md section 6).
 MIN_INTERACTIONS = 1000
@@ -95,9 +130,12 @@ class Config:
     items: int = 600
     interactions: int = 25000
     seed: int = 42
+    flavour: str = "retail"
 
     def validate(self) -> None:
         """Reject sizes the model cannot honour, before any output is written."""
+        if self.flavour not in FLAVOURS:
+            raise ValueError(f"--flavour must be one of {', '.join(FLAVOURS)}")
         if self.users < 1 or self.items < 1:
             raise ValueError("--users and --items must be at least 1")
         if self.interactions < MIN_PER_USER * self.users:
@@ -220,7 +258,9 @@ class Model:
 
         heap = [(next_time(u), u) for u in range(len(users))]
         heapq.heapify(heap)
-        yield ",".join(INTERACTIONS_HEADER) + "\n"
+        events = EVENT_TYPES.get(self.config.flavour)
+        event_rng = self._side_rng("events")
+        yield ",".join(INTERACTIONS_HEADER + (("EVENT_TYPE",) if events else ())) + "\n"
         while heap:
             timestamp, u = heap[0]
             draw = rng.random()
@@ -233,15 +273,56 @@ class Model:
             else:
                 rank = _pick(rng, item_cum)
             last_item[u] = rank
-            yield f"{users[u].user_id},{item_ids[rank]},{timestamp}\n"
+            if events:
+                intent, browsing = P_FIRST_EVENT[self.config.flavour]
+                p_first = intent if draw < P_RELATED + P_FAVOURITE else browsing
+                event = events[0] if event_rng.random() < p_first else events[1]
+                yield f"{users[u].user_id},{item_ids[rank]},{timestamp},{event}\n"
+            else:
+                yield f"{users[u].user_id},{item_ids[rank]},{timestamp}\n"
             if remaining[u]:
                 heapq.heapreplace(heap, (next_time(u), u))
             else:
                 heapq.heappop(heap)
 
+    def item_lines(self) -> Iterator[str]:
+        """Items in ITEM_ID order, their attributes drawn from their hidden category."""
+        flavour = self.config.flavour
+        rng = self._side_rng("items")
+        rank_of = {item_id: rank for rank, item_id in enumerate(self.item_ids)}
+        yield ",".join(ITEMS_HEADER[flavour]) + "\n"
+        for item_id in sorted(self.item_ids):
+            category = self.category_of[rank_of[item_id]]
+            if flavour == "shop":
+                price = SHOP_MEDIAN_PRICES[category] * rng.lognormvariate(0.0, 0.5)
+                yield f"{item_id},{price:.2f},{SHOP_CATEGORIES[category]}\n"
+            else:
+                genres = [MOVIE_GENRES[category]]
+                if rng.random() < P_SECOND_GENRE:
+                    genres.append(MOVIE_GENRES[(category + 1 + rng.randrange(len(MOVIE_GENRES) - 1)) % 12])
+                year = min(YEAR_MAX, int(rng.triangular(YEAR_MIN, YEAR_MAX + 1, YEAR_MODE)))
+                yield f"{item_id},{'|'.join(genres)},{year}\n"
+
+    def batch_user_lines(self) -> Iterator[str]:
+        """Every 10th user as a batch inference input line (the service's JSON lines format)."""
+        for user in self.users[::BATCH_USER_STEP]:
+            yield f'{{"userId": "{user.user_id}"}}\n'
+
+    def _side_rng(self, purpose: str) -> Random:
+        """A generator of its own for event types or items: the main stream (and so the retail bytes)
+        stays the same whatever the flavour draws."""
+        return Random(f"{self.config.seed}:{purpose}")
+
     def files(self) -> list[tuple[Path, Iterator[str]]]:
-        """Relative path and line stream of each output file (only the interactions draw random numbers)."""
-        return [(USERS_PATH, self.user_lines()), (INTERACTIONS_PATH, self.interaction_lines())]
+        """Relative path and line stream of each output file of the flavour."""
+        flavour = self.config.flavour
+        files = [] if flavour == "movies" else [(USERS_PATH, self.user_lines())]
+        files.append((INTERACTIONS_PATH, self.interaction_lines()))
+        if flavour != "retail":
+            files.append((ITEMS_PATH, self.item_lines()))
+        if flavour == "shop":
+            files.append((BATCH_USERS_PATH, self.batch_user_lines()))
+        return files
 
 
 def _cumulative(weights: Iterable[float]) -> list[float]:
@@ -330,6 +411,9 @@ def parse_args(argv: list[str] | None = None) -> tuple[Config, Path, bool]:
     parser.add_argument("--interactions", type=int, default=default.interactions, help="number of rows (%(default)s)")
     parser.add_argument("--seed", type=int, default=default.seed, help="random seed (%(default)s)")
     parser.add_argument(
+        "--flavour", choices=FLAVOURS, default=default.flavour, help="which data set to write (%(default)s)"
+    )
+    parser.add_argument(
         "--out",
         type=Path,
         default=Path(__file__).resolve().parent / "data",
@@ -337,7 +421,9 @@ def parse_args(argv: list[str] | None = None) -> tuple[Config, Path, bool]:
     )
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if the files under --out differ")
     args = parser.parse_args(argv)
-    config = Config(users=args.users, items=args.items, interactions=args.interactions, seed=args.seed)
+    config = Config(
+        users=args.users, items=args.items, interactions=args.interactions, seed=args.seed, flavour=args.flavour
+    )
     try:
         config.validate()
     except ValueError as error:

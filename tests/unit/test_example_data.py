@@ -57,12 +57,85 @@ def committed() -> Committed:
     return Committed(users, interactions, users_header, interactions_header)
 
 
-def test_check_committed_data_reports_nothing_stale():
-    # GIVEN the committed example/data files and the generator's defaults
-    # WHEN the --check logic regenerates them in memory
-    stale = gen.check(gen.Config(), DATA)
-    # THEN no file differs: the data is exactly what the script produces
+#: Each committed data folder and the flavour that writes it (with the default sizes and seed).
+COMMITTED_FOLDERS = {"retail": DATA, "shop": EXAMPLE / "shop" / "data", "movies": EXAMPLE / "legacy" / "data"}
+
+
+@pytest.mark.parametrize("flavour", gen.FLAVOURS)
+def test_check_committed_data_reports_nothing_stale(flavour):
+    # GIVEN a committed data folder and the generator's defaults for its flavour
+    folder = COMMITTED_FOLDERS[flavour]
+    # WHEN the --check logic regenerates it in memory
+    stale = gen.check(gen.Config(flavour=flavour), folder)
+    # THEN no file differs, and the folder holds nothing the generator does not write
     assert stale == []
+    written = {relative for relative, _ in gen.Model(gen.Config(flavour=flavour)).files()}
+    assert {p.relative_to(folder) for p in folder.rglob("*") if p.is_file()} == written
+
+
+@pytest.mark.parametrize(
+    ("flavour", "header", "events"),
+    [
+        ("shop", "USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE", {"View", "Purchase"}),
+        ("movies", "USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE", {"watch", "click"}),
+    ],
+)
+def test_generator_flavour_same_browsing_with_event_types(flavour, header, events):
+    # GIVEN the retail rendering and another flavour's, same sizes and seed
+    retail = _render(gen.Config()).get(gen.INTERACTIONS_PATH).decode().splitlines()
+    other = _render(gen.Config(flavour=flavour))[gen.INTERACTIONS_PATH].decode().splitlines()
+    # WHEN the interactions are compared
+    # THEN the flavour adds only the EVENT_TYPE column, of its two event types, to the same rows
+    assert other[0] == header
+    assert [line.rsplit(",", 1)[0] for line in other[1:]] == retail[1:]
+    assert {line.rsplit(",", 1)[1] for line in other[1:]} == events
+
+
+def test_generator_shop_items_follow_hidden_category():
+    # GIVEN the shop flavour's model
+    model = gen.Model(gen.Config(flavour="shop"))
+    # WHEN its items file is rendered
+    rows = [line.split(",") for line in b"".join(gen._chunks(model.item_lines())).decode().splitlines()]
+    rank_of = {item_id: rank for rank, item_id in enumerate(model.item_ids)}
+    # THEN every item appears once, in ID order, its category is its hidden category and its price positive
+    assert rows[0] == ["ITEM_ID", "PRICE", "CATEGORY_L1"]
+    assert [r[0] for r in rows[1:]] == sorted(model.item_ids)
+    assert all(r[2] == gen.SHOP_CATEGORIES[model.category_of[rank_of[r[0]]]] for r in rows[1:])
+    assert all(float(r[1]) > 0 for r in rows[1:])
+
+
+def test_generator_movie_items_genres_and_years():
+    # GIVEN the movies flavour's model
+    model = gen.Model(gen.Config(flavour="movies"))
+    # WHEN its items file is rendered
+    rows = [line.split(",") for line in b"".join(gen._chunks(model.item_lines())).decode().splitlines()]
+    rank_of = {item_id: rank for rank, item_id in enumerate(model.item_ids)}
+    # THEN the first genre is the hidden category, a second one differs from it, years are in range,
+    # and the legacy example's 1970s filter keeps some items
+    assert rows[0] == ["ITEM_ID", "GENRE", "YEAR"]
+    for item_id, genre, year in rows[1:]:
+        genres = genre.split("|")
+        assert genres[0] == gen.MOVIE_GENRES[model.category_of[rank_of[item_id]]]
+        assert len(genres) == len(set(genres)) <= 2
+        assert gen.YEAR_MIN <= int(year) <= gen.YEAR_MAX
+    assert sum(1970 <= int(r[2]) < 1980 for r in rows[1:]) >= 20
+
+
+def test_generator_shop_batch_input_json_lines_every_tenth_user():
+    # GIVEN the shop flavour
+    files = _render(gen.Config(flavour="shop"))
+    # WHEN its batch input is parsed
+    lines = [json.loads(line) for line in files[gen.BATCH_USERS_PATH].decode().splitlines()]
+    # THEN it is one {"userId"} object per line, every 10th user
+    assert lines == [{"userId": f"u{i:04d}"} for i in range(1, 251, 10)]
+
+
+def test_config_unknown_flavour_raises():
+    # GIVEN a flavour the generator does not have
+    # WHEN the model is built
+    # THEN it refuses, naming the flavours
+    with pytest.raises(ValueError, match="--flavour must be one of retail, shop, movies"):
+        gen.Model(gen.Config(flavour="books"))
 
 
 def test_main_check_with_other_seed_exits_one(capsys):
