@@ -38,6 +38,7 @@ FAIL_STEPS = (
     "campaign",
     "event-tracker",
     "filter",
+    "recommender",
 )
 TIMELINES = {"instant": Timeline.instant, "realistic": Timeline.realistic, "typical": Timeline.typical}
 #: Real seconds a single execution may take before the run is declared hung.
@@ -350,6 +351,8 @@ _RESOURCE_LABELS = {
     "campaign": "campaign",
     "campaignUpdate": "campaign update",
     "solutionUpdate": "solution update",
+    "recommender": "recommender",
+    "recommenderUpdate": "recommender update",
     "schema": "schema",
     "eventTracker": "event tracker",
     "filter": "filter",

@@ -12,6 +12,7 @@ from personalize_pipeline.clients import client
 from personalize_pipeline.config import console_region
 from personalize_pipeline.messages import (
     Line,
+    RecommenderLine,
     RunSummary,
     failure_context,
     failure_message,
@@ -68,6 +69,11 @@ def _success(event: dict) -> dict:
         for item in solution["campaigns"]:
             lines.append(_line(personalize, item["campaign"]))
             campaigns.append(item["campaign"]["name"])
+    recommenders = []
+    for item in event["recommenders"]:
+        line = _line(personalize, item["recommender"])
+        lines.append(line)
+        recommenders.append(RecommenderLine(line.name, line.arn, item["spec"]["recipeArn"], line.status))
     summary = RunSummary(
         dataset_group=group["name"],
         execution_arn=event["executionArn"],
@@ -75,6 +81,7 @@ def _success(event: dict) -> dict:
         resources=lines,
         metrics=metrics,
         campaigns=campaigns,
+        recommenders=recommenders,
         notes=[note for solution in event["plan"]["solutions"] for note in solution.get("notes", [])],
     )
     subject, message = success_message(summary)

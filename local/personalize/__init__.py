@@ -14,15 +14,16 @@ Install it, then use a plain ``boto3.client("personalize")`` inside ``mock_aws()
 - ``Timeline.instant()`` settles every step within one to three 10-60 s polls; ``Timeline.realistic()``
   uses the durations observed on the service (facts §10), spread deterministically per ARN.
 - ``fail_steps``: any of ``STEPS`` (dataset-group, dataset, import, solution, solution-version,
-  campaign, event-tracker, filter); the next resource of that step ends CREATE FAILED with a realistic failureReason.
+  campaign, event-tracker, filter, recommender); the next resource of that step ends CREATE FAILED with a
+  realistic failureReason.
 - ``add_listener(fn)``: ``fn(sim_time, resource_type, arn, old_status, new_status)`` whenever a call
   observes a status not reported before for that resource; ``None`` means "does not exist" (creation
   reports ``None -> CREATE PENDING``, a completed delete ``... -> None``). ``resource_type`` is the
   Describe key (``datasetGroup``, ``dataset``, ``datasetImportJob``, ``solution``, ``solutionVersion``,
-  ``campaign``, ``eventTracker``, ``filter``), or ``campaignUpdate`` / ``solutionUpdate`` for the latest
-  update of those two.
+  ``campaign``, ``eventTracker``, ``filter``, ``recommender``), or ``campaignUpdate`` / ``solutionUpdate`` /
+  ``recommenderUpdate`` for the latest update of those three.
 - ``inventory(at=None)``: ARNs existing now, keyed ``datasetGroups, schemas, datasets, datasetImportJobs,
-  solutions, solutionVersions, campaigns, eventTrackers, filters``.
+  solutions, solutionVersions, campaigns, eventTrackers, filters, recommenders``.
 - ``dataset_records(dataset_arn)``: the records a dataset holds after its FULL/INCREMENTAL imports.
 
 Statuses are pure functions of the caller's simulated time; imports read the CSV files from moto S3 when

@@ -42,6 +42,7 @@ from .resources import (
     DatasetImportJob,
     EventTracker,
     Filter,
+    Recommender,
     Resource,
     Schema,
     Solution,
@@ -75,6 +76,7 @@ INJECTED_FAILURES = {
     # The EventTracker shapes have no failureReason: only the status shows the failure.
     "event-tracker": "An internal error occurred while creating the event tracker. Try again.",
     "filter": "Could not create filter. An internal error occurred. Try again.",
+    "recommender": "Create failed. An internal error occurred while training the recommender. Try again.",
 }
 
 
@@ -88,6 +90,7 @@ class Quotas:
     in_flight_solution_versions: int = 20
     solutions_per_dataset_group: int = 10
     active_campaigns_per_dataset_group: int = 5
+    recommenders_per_dataset_group: int = 5
     tags_per_resource: int = 50
 
 
@@ -159,6 +162,7 @@ class PersonalizeEmulator:
                 "campaigns",
                 "eventTrackers",
                 "filters",
+                "recommenders",
             )
         }
         with self._lock:
@@ -249,6 +253,7 @@ class RegionState:
         self.campaigns: dict[str, Campaign] = {}
         self.event_trackers: dict[str, EventTracker] = {}
         self.filters: dict[str, Filter] = {}
+        self.recommenders: dict[str, Recommender] = {}
         self._reported: dict[tuple[str, str], str | None] = {}  # (resource_type, ARN) -> status
         self._clients: dict[str, Any] = {}
 
@@ -273,6 +278,7 @@ class RegionState:
             self.campaigns,
             self.event_trackers,
             self.filters,
+            self.recommenders,
         )
 
     def arn(self, path: str) -> str:
@@ -322,6 +328,7 @@ class RegionState:
             self.campaigns,
             self.event_trackers,
             self.filters,
+            self.recommenders,
         ):
             for arn in [arn for arn, r in store.items() if r.status(now) is None]:
                 self._forget(store, arn, now)
@@ -346,7 +353,7 @@ class RegionState:
             raise ResourceInUseException(f"Cannot {action}: {resource.arn} is in {status} state; it must be {wanted}.")
         return status
 
-    def require_no_update(self, resource: Solution | Campaign, now: float, action: str) -> None:
+    def require_no_update(self, resource: Solution | Campaign | Recommender, now: float, action: str) -> None:
         """Refuse ``action`` (e.g. "update solution") while the resource's latest update is in flight."""
         if resource.update and resource.update.in_progress(now):
             raise ResourceInUseException(f"Cannot {action} {resource.arn}: an update is in progress.")

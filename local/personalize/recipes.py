@@ -64,22 +64,46 @@ RECIPES: dict[str, Recipe] = {
     )
 }
 
-#: Domain use cases: valid recipe ARNs, but for CreateRecommender, not for CreateSolution.
-DOMAIN_USE_CASES = frozenset(
-    RECIPE_PREFIX + name
-    for name in (
-        "aws-ecomm-recommended-for-you",
-        "aws-ecomm-popular-items-by-views",
-        "aws-ecomm-popular-items-by-purchases",
-        "aws-ecomm-frequently-bought-together",
-        "aws-ecomm-customers-who-viewed-x-also-viewed",
-        "aws-vod-top-picks",
-        "aws-vod-because-you-watched-x",
-        "aws-vod-more-like-x",
-        "aws-vod-most-popular",
-        "aws-vod-trending-now",
+
+@dataclass(frozen=True)
+class UseCase:
+    """A domain use case (a recipe for CreateRecommender only) and what training its recommender needs.
+
+    From the ECOMMERCE and VIDEO_ON_DEMAND use-case pages of the Developer Guide: every use case needs the
+    general minimums (1000 interactions, 25 users with 2 each); ``event_type`` is the EVENT_TYPE whose
+    records must number at least 1000 ("Required event types: At minimum, 1000 View events"), None where
+    the page asks for 1000 events of any type. ``needs`` are the datasets training requires.
+    """
+
+    name: str
+    domain: str
+    event_type: str | None
+    needs: frozenset[str] = _INTERACTIONS
+
+    @property
+    def arn(self) -> str:
+        return RECIPE_PREFIX + self.name
+
+
+USE_CASES: dict[str, UseCase] = {
+    u.arn: u
+    for u in (
+        UseCase("aws-ecomm-popular-items-by-views", "ECOMMERCE", "View"),
+        UseCase("aws-ecomm-popular-items-by-purchases", "ECOMMERCE", "Purchase"),
+        UseCase("aws-ecomm-frequently-bought-together", "ECOMMERCE", "Purchase"),
+        UseCase("aws-ecomm-customers-who-viewed-x-also-viewed", "ECOMMERCE", "View"),
+        UseCase("aws-ecomm-recommended-for-you", "ECOMMERCE", "View"),
+        UseCase("aws-vod-because-you-watched-x", "VIDEO_ON_DEMAND", "Watch"),
+        UseCase("aws-vod-more-like-x", "VIDEO_ON_DEMAND", None, frozenset({"INTERACTIONS", "ITEMS"})),
+        UseCase("aws-vod-most-popular", "VIDEO_ON_DEMAND", "Watch"),
+        # [I] the pages found ask for "1000 events" (any type) for these two, recommending Watch and Click.
+        UseCase("aws-vod-trending-now", "VIDEO_ON_DEMAND", None),
+        UseCase("aws-vod-top-picks", "VIDEO_ON_DEMAND", None),
     )
-)
+}
+
+#: Domain use cases: valid recipe ARNs, but for CreateRecommender, not for CreateSolution.
+DOMAIN_USE_CASES = frozenset(USE_CASES)
 
 #: What performAutoML settles on: AutoML searched the HRNN family, which is retired, so the emulator
 #: picks the recipe that replaced it.

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 from .imports import ImportedData
 from .schemas import ParsedSchema
-from .timeline import ACTIVE, IN_FLIGHT, Lifecycle, Snapshot
+from .timeline import ACTIVE, IN_FLIGHT, UPDATE_IN_PROGRESS, UPDATE_PENDING, Lifecycle, Snapshot
 from .training import Interaction
 
 
@@ -462,3 +462,58 @@ class Filter(Resource):
 
     def describe(self, now: float) -> dict[str, Any]:
         return {**self.summary(now), "filterExpression": self.expression}
+
+
+@dataclass(eq=False, kw_only=True)
+class RecommenderUpdate(Update):
+    """One UpdateRecommender call: the config it applies once its own lifecycle is ACTIVE."""
+
+    config: dict[str, Any]
+
+    def in_progress(self, now: float) -> bool:
+        return self.status(now) in (UPDATE_PENDING, UPDATE_IN_PROGRESS)
+
+    def render(self, now: float) -> dict[str, Any]:
+        return {"recommenderConfig": copy.deepcopy(self.config), **lifecycle_fields(self.lifecycle, now)}
+
+
+@dataclass(eq=False, kw_only=True)
+class Recommender(Resource):
+    """A domain recommender; like a campaign, it keeps its old config until an update is ACTIVE, and its
+    lifecycle also carries stops (STOP ... INACTIVE) and starts (START ... ACTIVE)."""
+
+    KIND = "recommender"
+    INVENTORY = "recommenders"
+
+    dataset_group_arn: str
+    recipe_arn: str
+    config: dict[str, Any]
+    update: RecommenderUpdate | None = None
+
+    def current_config(self, now: float) -> dict[str, Any]:
+        if self.update and self.update.applied(now):
+            return self.update.config
+        return self.config
+
+    def tracked_statuses(self, now: float) -> dict[str, str | None]:
+        statuses = super().tracked_statuses(now)
+        if self.update:
+            statuses["recommenderUpdate"] = self.update.status(now)
+        return statuses
+
+    def summary(self, now: float) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "recommenderArn": self.arn,
+            "datasetGroupArn": self.dataset_group_arn,
+            "recipeArn": self.recipe_arn,
+            "recommenderConfig": copy.deepcopy(self.current_config(now)),
+            **lifecycle_fields(self.lifecycle, now, failure_reason=False),
+        }
+
+    def describe(self, now: float) -> dict[str, Any]:
+        return {
+            **self.summary(now),
+            "failureReason": self.snapshot(now).failure_reason,
+            "latestRecommenderUpdate": self.update.render(now) if self.update else None,
+        }

@@ -106,6 +106,17 @@ def interactions(users: int = 40, per_user: int = 30, items: int = 60, start: in
     return rows
 
 
+def domain_interactions(
+    event_types: Sequence[str] = ("View", "Purchase"), users: int = 80, per_user: int = 30, items: int = 60
+) -> list[tuple]:
+    """Deterministic (USER_ID, ITEM_ID, EVENT_TYPE, TIMESTAMP) rows, the event types taken in turn: each
+    user has ``per_user`` interactions, so each type gets ``users * per_user / len(event_types)`` of them."""
+    return [
+        (user, item, event_types[n % len(event_types)], timestamp)
+        for n, (user, item, timestamp) in enumerate(interactions(users, per_user, items))
+    ]
+
+
 def bucket_policy(bucket: str) -> dict[str, Any]:
     """The bucket policy the Personalize docs recommend for imports (personalize-facts.md §6)."""
     return {
@@ -216,6 +227,32 @@ class Sandbox:
         location = self.put_csv(f"{group}.csv", ("USER_ID", "ITEM_ID", "TIMESTAMP"), interactions())
         self.import_job(dataset_arn, location, f"{group}-job")
         return group_arn, dataset_arn
+
+    def with_domain_data(
+        self, domain: str = "ECOMMERCE", group: str = "shop", rows: Sequence[tuple] | None = None
+    ) -> str:
+        """An ACTIVE Domain dataset group whose Interactions (with EVENT_TYPE) have an ACTIVE import."""
+        group_arn = self.dataset_group(group, domain=domain)
+        schema_arn = self.personalize.create_schema(
+            name=f"{group}-interactions", schema=DOMAIN_INTERACTIONS_SCHEMA, domain=domain
+        )["schemaArn"]
+        dataset_arn = self.personalize.create_dataset(
+            name=f"{group}-interactions", schemaArn=schema_arn, datasetGroupArn=group_arn, datasetType="Interactions"
+        )["datasetArn"]
+        self.settle("dataset", dataset_arn)
+        header = ("USER_ID", "ITEM_ID", "EVENT_TYPE", "TIMESTAMP")
+        location = self.put_csv(f"{group}/interactions.csv", header, rows or domain_interactions())
+        self.import_job(dataset_arn, location, f"{group}-import")
+        return group_arn
+
+    def recommender(
+        self, group_arn: str, name: str = "rec", use_case: str = "aws-ecomm-popular-items-by-views", **kwargs: Any
+    ) -> dict[str, Any]:
+        """Create a recommender for ``use_case`` and poll it until it settles."""
+        arn = self.personalize.create_recommender(
+            name=name, datasetGroupArn=group_arn, recipeArn=f"arn:aws:personalize:::recipe/{use_case}", **kwargs
+        )["recommenderArn"]
+        return self.settle("recommender", arn)
 
     def trained(self, group: str = "demo", rows: Sequence[tuple] | None = None, **solution: Any) -> dict[str, str]:
         """Dataset group, Interactions dataset with an ACTIVE import, ACTIVE solution and version."""

@@ -23,6 +23,11 @@ UPDATE_PENDING = "UPDATE PENDING"
 UPDATE_IN_PROGRESS = "UPDATE IN_PROGRESS"
 DELETE_PENDING = "DELETE PENDING"
 DELETE_IN_PROGRESS = "DELETE IN_PROGRESS"
+STOP_PENDING = "STOP PENDING"
+STOP_IN_PROGRESS = "STOP IN_PROGRESS"
+INACTIVE = "INACTIVE"
+START_PENDING = "START PENDING"
+START_IN_PROGRESS = "START IN_PROGRESS"
 
 #: Statuses during which a resource is still being created; quotas and "in use" checks count these.
 IN_FLIGHT = frozenset({CREATE_PENDING, CREATE_IN_PROGRESS})
@@ -32,11 +37,22 @@ DELETABLE = frozenset({ACTIVE, CREATE_FAILED})
 DELETING = frozenset({DELETE_PENDING, DELETE_IN_PROGRESS})
 
 #: The steps of the pipeline, as named by ``--fail STEP`` and ``fail_steps``.
-STEPS = ("dataset-group", "dataset", "import", "solution", "solution-version", "campaign", "event-tracker", "filter")
-#: Kinds with an asynchronous update (UpdateDataset, UpdateSolution, UpdateCampaign).
-UPDATABLE = ("dataset", "solution", "campaign")
+STEPS = (
+    "dataset-group",
+    "dataset",
+    "import",
+    "solution",
+    "solution-version",
+    "campaign",
+    "event-tracker",
+    "filter",
+    "recommender",
+)
+#: Kinds with an asynchronous update (UpdateDataset, UpdateSolution, UpdateCampaign, UpdateRecommender; a
+#: recommender's stop and start take as long as its update).
+UPDATABLE = ("dataset", "solution", "campaign", "recommender")
 #: Kinds with an asynchronous delete (import jobs cannot be deleted; versions go with their solution).
-DELETABLE_KINDS = ("dataset-group", "dataset", "solution", "campaign", "event-tracker", "filter")
+DELETABLE_KINDS = ("dataset-group", "dataset", "solution", "campaign", "event-tracker", "filter", "recommender")
 
 
 @dataclass(frozen=True)
@@ -78,11 +94,14 @@ _PRESET_PHASES: dict[str, dict[str, tuple[tuple[float, float], ...]]] = {
         # [I] no published durations; trackers and filters are metadata and observed to settle within a minute.
         "event-tracker": ((10, 10), (20, 10), (20, 10)),
         "filter": ((10, 10), (30, 15), (30, 15)),
+        # [I] a recommender trains its model and deploys it: as long as a training plus a campaign.
+        "recommender": ((30, 150), (90, 2700), (90, 3450)),
     },
     "update": {
         "dataset": ((10, 10), (20, 100), (20, 100)),
         "solution": ((10, 10), (10, 5), (10, 5)),
         "campaign": ((30, 90), (60, 480), (60, 480)),
+        "recommender": ((30, 90), (60, 480), (60, 480)),
     },
     "delete": {
         "dataset-group": ((10, 0), (60, 0), (60, 0)),
@@ -91,6 +110,7 @@ _PRESET_PHASES: dict[str, dict[str, tuple[tuple[float, float], ...]]] = {
         "campaign": ((10, 10), (30, 60), (30, 60)),
         "event-tracker": ((5, 5), (10, 10), (10, 10)),
         "filter": ((5, 5), (10, 10), (10, 10)),
+        "recommender": ((10, 10), (30, 60), (30, 60)),
     },
 }
 #: Import seconds per byte read, per preset. The typical preset is calibrated on the example data: its
@@ -150,7 +170,7 @@ class Timeline:
 
         Dataset group 40 s, dataset 20 s, import 600 s for the example Interactions and 240 s for its
         Users file (bigger or smaller data takes longer or shorter), solution 60 s, FULL training 3,000 s,
-        campaign 540 s; ``factor`` multiplies every duration.
+        campaign 540 s, recommender 3,540 s (a training and a campaign); ``factor`` multiplies every duration.
         """
         return cls._preset("typical", stop_seconds=120).times(factor)
 

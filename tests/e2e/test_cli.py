@@ -36,6 +36,7 @@ INVENTORY_KEYS = {
     "campaigns",
     "eventTrackers",
     "filters",
+    "recommenders",
 }
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 from moto.iam.models import iam_backends
 from samtranslator.yaml_helper import yaml_parse
@@ -25,6 +26,7 @@ from local.iam.policies import statement_effect, statements_of
 from local.runner import ROOT, TEMPLATE, LocalPipeline
 from tests.iam_facts import LOG_DELIVERY_ACTIONS
 
+from . import ecommerce
 from .conftest import EXAMPLE_DATA, EXAMPLE_PARAMS
 
 pytestmark = pytest.mark.e2e
@@ -58,6 +60,13 @@ def tagged_params() -> dict[str, Any]:
     params["filters"] = [FILTER]
     params["eventTracker"] = TRACKER
     return params
+
+
+def empty_bucket(bucket: str) -> None:
+    s3 = boto3.client("s3")
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        for item in page.get("Contents", []):
+            s3.delete_object(Bucket=bucket, Key=item["Key"])
 
 
 def write(path: Path, data: Any) -> Path:
@@ -96,6 +105,15 @@ def exercised(tmp_path_factory: pytest.TempPathFactory) -> Proof:
         # invalid params: the failure e-mail reads the execution history
         params["solution"]["performHPO"] = "yes"
         assert pipeline.run(write(tmp / "params.json", params)).status == "FAILED"
+        # a Domain dataset group with a tagged recommender, then a changed recommenderConfig (UpdateRecommender);
+        # its Interactions (with EVENT_TYPE) replace the example's in the bucket
+        empty_bucket(pipeline.stack.bucket_name)
+        pipeline.upload_data(ecommerce.write_data(tmp / "shop"))
+        recommender = {"name": "shop-most-viewed", "recipeArn": ecommerce.MOST_VIEWED}
+        shop = tmp / "shop-params.json"
+        assert pipeline.run(ecommerce.write_params(shop, [recommender], TAGS)).status == "SUCCEEDED"
+        recommender["recommenderConfig"] = {"minRecommendationRequestsPerSecond": 2}
+        assert pipeline.run(ecommerce.write_params(shop, [recommender], TAGS)).status == "SUCCEEDED"
         roles = iam_backends[ACCOUNT]["aws"].roles.values()
         inline = {role.arn: [s for d in role.policies.values() for s in statements_of(d)] for role in roles}
         proof = Proof(list(iam.ledger().entries), dict(pipeline.stack.physical_ids), inline)
@@ -191,3 +209,23 @@ def test_iam_template_without_a_parent_grant_fails_with_access_denied_naming_act
     assert f"An error occurred (AccessDeniedException) when calling the {action} operation: User: " in message
     assert f"is not authorized to perform: personalize:{action} on resource: {parent}" in message
     assert f"because no identity-based policy allows the personalize:{action} action" in message
+
+
+def test_iam_template_without_the_dataset_group_grant_of_create_recommender_fails_naming_it(tmp_path: Path) -> None:
+    # GIVEN the template without CreateRecommender on the dataset group (its required parent)
+    template = without_grant(
+        tmp_path / "template.json", "RecommenderFunction", "personalize:CreateRecommender", "dataset-group"
+    )
+    with LocalPipeline(template=template) as pipeline:
+        pipeline.upload_data(ecommerce.write_data(tmp_path / "data"))
+        # WHEN a Domain dataset group with a recommender is deployed
+        recommender = {"name": "shop-most-viewed", "recipeArn": ecommerce.MOST_VIEWED}
+        result = pipeline.run(ecommerce.write_params(tmp_path / "params.json", [recommender]))
+    # THEN it fails, and the e-mail quotes AWS's AccessDenied for CreateRecommender on the dataset group
+    assert result.status == "FAILED"
+    assert result.notification is not None
+    message = result.notification["message"]
+    assert "An error occurred (AccessDeniedException) when calling the CreateRecommender operation: User: " in message
+    assert (
+        f"is not authorized to perform: personalize:CreateRecommender on resource: {PERSONALIZE}:dataset-group/shop"
+    ) in message

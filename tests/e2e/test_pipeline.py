@@ -40,6 +40,7 @@ def test_pipeline_example_params_succeeds_and_emails_every_arn(open_pipeline: Ca
         "campaigns": 1,
         "eventTrackers": 0,
         "filters": 0,
+        "recommenders": 0,
     }
     # AND the success e-mail names the campaign, lists every ARN, the computed metrics and the durations
     assert result.notification is not None

@@ -43,6 +43,7 @@ def test_timeline_typical_durations_are_the_benchmark_figures() -> None:
         "campaign": 540,
         "event-tracker": 30,
         "filter": 45,
+        "recommender": 3540,
     }
     assert imports == [600, 240]
     assert (timeline.jitter, round(timeline.update["campaign"].total, 6)) == (0.0, 540)

@@ -279,6 +279,7 @@ def test_inventory_lists_existing_arns_by_kind(box: Sandbox) -> None:
         "campaigns": [campaign["campaignArn"]],
         "eventTrackers": [],
         "filters": [],
+        "recommenders": [],
     }
 
 

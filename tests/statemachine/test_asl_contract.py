@@ -142,8 +142,27 @@ def test_asl_poll_loops_wait_on_the_check_output_and_return_to_the_choice(asl: d
         assert wait["Next"] == f"Check {resource}" and check["Next"] == name
         assert check["ResultPath"] == key
         loops += 1
-    # dataset group, dataset, import, solution, solution version, campaign, event tracker, filter
-    assert loops == 8
+    # dataset group, dataset, import, solution, solution version, campaign, recommender, event tracker, filter
+    assert loops == 9
+
+
+def test_asl_recommenders_deploy_beside_the_solutions_and_reach_the_summary(asl: dict[str, Any]) -> None:
+    # GIVEN the state after the imports and the event tracker and filters
+    states = asl["States"]
+    train = states[states[states["Import Datasets"]["Next"]]["Next"]]
+    # THEN it is a Parallel: the solutions' Map and a Map over the plan's recommenders, each ending with its
+    # results only, which the Summarize Run task receives side by side
+    solutions, recommenders = (branch["States"][branch["StartAt"]] for branch in train["Branches"])
+    assert (train["Type"], train["Next"]) == ("Parallel", "Summarize Run")
+    assert (solutions["ItemsPath"], solutions["OutputPath"]) == ("$.plan.solutions", "$.solutions")
+    assert (recommenders["ItemsPath"], recommenders["OutputPath"]) == ("$.plan.recommenders", "$.recommenders")
+    assert recommenders["ItemSelector"] == {"spec.$": "$$.Map.Item.Value", "datasetGroupArn.$": "$.datasetGroup.arn"}
+    assert train["ResultSelector"] == {"solutions.$": "$[0]", "recommenders.$": "$[1]"}
+    payload = states["Summarize Run"]["Parameters"]["Payload"]
+    assert (payload["solutions.$"], payload["recommenders.$"]) == (
+        f"{train['ResultPath']}.solutions",
+        f"{train['ResultPath']}.recommenders",
+    )
 
 
 def test_asl_result_selectors_copy_exactly_the_poll_record_fields(asl: dict[str, Any]) -> None:

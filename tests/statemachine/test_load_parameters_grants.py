@@ -50,8 +50,10 @@ def test_template_load_parameters_grants_exactly_the_reads_it_makes(template: di
         ("ListTagsForResource", "solution/*"),
         ("ListTagsForResource", "campaign/*"),
         ("ListTagsForResource", "filter/*"),
+        ("ListTagsForResource", "recommender/*"),
         ("ListTagsForResource", "event-tracker/*"),
         ("DescribeFilter", "filter/*"),
+        ("DescribeRecommender", "recommender/*"),
         ("ListRecipes", "*"),
         ("ListEventTrackers", "*"),
     }

@@ -42,6 +42,8 @@ NEW_VERSION_ARN = f"{SOLUTION_ARN}/9e8d7c6b"
 OLD_VERSION_ARN = f"{SOLUTION_ARN}/0a1b2c3d"
 CAMPAIGN = "retail-user-personalization-campaign"
 CAMPAIGN_ARN = f"{PREFIX}:campaign/{CAMPAIGN}"
+RECOMMENDER = "retail-recommended-for-you"
+RECOMMENDER_ARN = f"{PREFIX}:recommender/{RECOMMENDER}"
 
 INTERACTIONS_SCHEMA = {
     "type": "record",
@@ -214,6 +216,7 @@ DESCRIBES = {
     "campaign": ("describe_campaign", "campaignArn", "campaign"),
     "eventTracker": ("describe_event_tracker", "eventTrackerArn", "eventTracker"),
     "filter": ("describe_filter", "filterArn", "filter"),
+    "recommender": ("describe_recommender", "recommenderArn", "recommender"),
 }
 
 
@@ -2289,6 +2292,18 @@ def body_for(kind: str, status: str, reason: str | None = None) -> tuple[str, st
     if kind == "filter":
         arn = f"{PREFIX}:filter/clicked"
         return arn, "clicked", {"name": "clicked", "filterArn": arn, "status": status, **extra}
+    if kind == "recommender":
+        recommender = {
+            "name": RECOMMENDER,
+            "recommenderArn": RECOMMENDER_ARN,
+            "datasetGroupArn": GROUP_ARN,
+            "recipeArn": "arn:aws:personalize:::recipe/aws-ecomm-recommended-for-you",
+            "status": status,
+            "creationDateTime": T0,
+            "lastUpdatedDateTime": T1,
+            **extra,
+        }
+        return RECOMMENDER_ARN, RECOMMENDER, recommender
     return CAMPAIGN_ARN, CAMPAIGN, campaign_body(status, **extra)
 
 
@@ -2314,6 +2329,7 @@ def test_polled_kinds_are_the_async_resources() -> None:
         "campaign",
         "eventTracker",
         "filter",
+        "recommender",
     }
 
 

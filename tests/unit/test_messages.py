@@ -19,6 +19,7 @@ from personalize_pipeline.messages import (
     SUBJECT_LIMIT,
     FailureContext,
     Line,
+    RecommenderLine,
     RunSummary,
     duration,
     failure_context,
@@ -329,6 +330,44 @@ def test_success_message_lists_every_arn_with_its_action() -> None:
         assert lines[row + 1].strip() == resource.arn
     assert "6 resource(s) created, updated or resumed; 3 reused unchanged." in body
     assert "retail-user-personalization-campaign is ACTIVE and serving recommendations." in body
+
+
+def test_success_message_lists_each_recommender_with_recipe_status_and_arn() -> None:
+    # GIVEN a Domain dataset group run with two recommenders and no campaign
+    arn = "arn:aws:personalize:us-east-1:123456789012:recommender/"
+    summary = RunSummary(
+        dataset_group="shop",
+        execution_arn=EXECUTION_ARN,
+        region=REGION,
+        resources=[Line("recommender", "shop-most-viewed", arn + "shop-most-viewed", "created", seconds=3000)],
+        recommenders=[
+            RecommenderLine(
+                "shop-most-viewed",
+                arn + "shop-most-viewed",
+                "arn:aws:personalize:::recipe/aws-ecomm-popular-items-by-views",
+                "ACTIVE",
+            ),
+            RecommenderLine(
+                "shop-for-you",
+                arn + "shop-for-you",
+                "arn:aws:personalize:::recipe/aws-ecomm-recommended-for-you",
+                "ACTIVE",
+            ),
+        ],
+    )
+    # WHEN the success e-mail is written
+    title, body = success_message(summary)
+    # THEN the subject and first line name the recommenders as what serves, and a section lists each one
+    assert title == "Personalize pipeline succeeded: shop -> shop-most-viewed, shop-for-you"
+    assert body.startswith(
+        "The Amazon Personalize pipeline finished: shop-most-viewed, shop-for-you are ACTIVE and serving "
+        "recommendations."
+    )
+    assert (
+        "\nRecommenders (name, recipe, status, ARN)\n"
+        f"  shop-most-viewed  aws-ecomm-popular-items-by-views  ACTIVE\n    {arn}shop-most-viewed\n"
+        f"  shop-for-you  aws-ecomm-recommended-for-you  ACTIVE\n    {arn}shop-for-you\n"
+    ) in body
 
 
 def test_success_message_notes_listed_after_the_counts() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -440,6 +441,18 @@ def test_build_plan_no_solution_and_no_recommender_is_refused(project, solutions
     ]
 
 
+def test_build_plan_seed_campaign_without_its_solution_is_not_ignored():
+    # GIVEN a domain group with a recommender, and a seed campaign without the solution it would deploy
+    params = {
+        "datasetGroup": {"name": "shop", "domain": "ECOMMERCE"},
+        "datasets": {"Interactions": INTERACTIONS, "Items": ECOMMERCE_ITEMS},
+        "recommenders": [{"name": "r", "recipeArn": f"{RECIPE}aws-ecomm-recommended-for-you"}],
+        "campaign": {"name": "c"},
+    }
+    # WHEN validated / THEN the missing solution is named (the campaign would otherwise be silently dropped)
+    assert problems_of(params, DOMAIN_DATA) == ["solution: required section is missing"]
+
+
 def test_build_plan_nothing_to_deploy_is_a_missing_section(project):
     del project["solutions"]
     assert problems_of(project) == [
@@ -743,3 +756,37 @@ def test_build_plan_filters_reading_more_than_20_fields_together_are_refused():
     assert problems_of(params, {**PROJECT_DATA, "Items": header}) == [
         f"filters: together they read 21 distinct fields ({names}); the filters of a dataset group may read at most 20"
     ]
+
+
+@pytest.mark.parametrize(
+    ("folder", "solutions", "recommenders"),
+    [
+        (
+            "legacy",
+            ["movies-legacy-user-personalization", "movies-legacy-sims", "movies-legacy-personalized-ranking"],
+            [],
+        ),
+        ("shop", ["shop-user-personalization", "shop-similar-items"], ["shop-popular-by-views"]),
+    ],
+)
+def test_build_plan_example_folders_validate_against_their_data(folder, solutions, recommenders):
+    # GIVEN a committed example folder: its params.json (legacy map spelling, or list spelling) and its CSVs
+    root = Path(__file__).resolve().parents[2] / "example" / folder
+    listing = DataListing()
+    for path in sorted((root / "data").rglob("*.csv")):
+        key = path.relative_to(root / "data").as_posix()
+        header = path.read_bytes().split(b"\n", 1)[0].decode("utf-8")
+        listing.folders[key.split("/")[0]].append(CsvObject(key, '"e"', path.stat().st_size, header))
+    # WHEN validated for a stack
+    plan = build_plan(
+        (root / "params.json").read_bytes(),
+        bucket=BUCKET,
+        key="params.json",
+        version_id=None,
+        data=listing,
+        stack=STACK,
+    )
+    # THEN every section is planned
+    assert [s["solution"]["name"] for s in plan["solutions"]] == solutions
+    assert [r["name"] for r in plan["recommenders"]] == recommenders
+    assert len(plan["eventTrackers"]) == 1 and plan["filters"]

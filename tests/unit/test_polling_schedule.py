@@ -32,7 +32,8 @@ def schedule(kind: str, estimate: int | None, checks: int) -> list[int]:
 # ----------------------------------------------------------------------------- no history
 def test_policies_ranges_are_the_documented_durations() -> None:
     # GIVEN personalize-facts §10: group 15-60 s, dataset < 30 s, import 2-17 min, solution seconds,
-    # training 20-58 min, campaign 7-10 min
+    # training 20-58 min, campaign 7-10 min; a recommender from a campaign's 7 min to a training's and a
+    # campaign's 68 min (it trains, or only redeploys on an update)
     # WHEN the policies are read
     ranges = {kind: (p.earliest_seconds, p.latest_seconds) for kind, p in POLICIES.items()}
     # THEN each kind's range is the documented one
@@ -45,6 +46,7 @@ def test_policies_ranges_are_the_documented_durations() -> None:
         "campaign": (420, 600),
         "eventTracker": (0, 120),
         "filter": (0, 120),
+        "recommender": (420, 4080),
     }
 
 
@@ -52,7 +54,8 @@ def test_interval_no_history_is_square_root_of_cost_times_range_width() -> None:
     # GIVEN the documented ranges and a check worth 2.5 s of delay
     # WHEN the no-history intervals are derived
     intervals = {kind: p.interval_seconds for kind, p in POLICIES.items()}
-    # THEN each is ceil(sqrt(2.5 x width)): 45 s -> 11, 30 -> 9, 900 -> 48, 60 -> 13, 2280 -> 76, 180 -> 22
+    # THEN each is ceil(sqrt(2.5 x width)): 45 s -> 11, 30 -> 9, 900 -> 48, 60 -> 13, 2280 -> 76, 180 -> 22,
+    # 3660 -> 96
     assert intervals == {
         "datasetGroup": 11,
         "dataset": 9,
@@ -62,6 +65,7 @@ def test_interval_no_history_is_square_root_of_cost_times_range_width() -> None:
         "campaign": 22,
         "eventTracker": 18,
         "filter": 18,
+        "recommender": 96,
     }
 
 

@@ -78,6 +78,27 @@ STATUSES_BY_KIND: dict[str, dict[str, Phase]] = {
         "ACTIVE": Phase.ACTIVE,
         "CREATE FAILED": Phase.FAILED,
     },
+    # A stopped recommender is not restarted by the pipeline (STOPPED fails the run asking for a start);
+    # one being started is waited for.
+    "recommender": {
+        "CREATE PENDING": Phase.IN_PROGRESS,
+        "CREATE IN_PROGRESS": Phase.IN_PROGRESS,
+        "ACTIVE": Phase.ACTIVE,
+        "CREATE FAILED": Phase.FAILED,
+        "STOP PENDING": Phase.STOPPED,
+        "STOP IN_PROGRESS": Phase.STOPPED,
+        "INACTIVE": Phase.STOPPED,
+        "START PENDING": Phase.IN_PROGRESS,
+        "START IN_PROGRESS": Phase.IN_PROGRESS,
+        "DELETE PENDING": Phase.DELETING,
+        "DELETE IN_PROGRESS": Phase.DELETING,
+    },
+    "recommenderUpdate": {
+        "UPDATE PENDING": Phase.IN_PROGRESS,
+        "UPDATE IN_PROGRESS": Phase.IN_PROGRESS,
+        "ACTIVE": Phase.ACTIVE,
+        "UPDATE FAILED": Phase.FAILED,
+    },
 }
 
 CASES = [
@@ -318,3 +339,43 @@ def test_effective_status_other_kinds_use_top_level_fields(kind: str) -> None:
     # WHEN its effective status is read
     # THEN status and reason are the top-level ones
     assert effective_status(kind, resource) == ("CREATE FAILED", "Access denied to s3://bucket/")
+
+
+# ----------------------------------------------------------------------------- effective_status: recommender
+def _recommender(status: str, update: dict | None = None) -> dict:
+    recommender = {
+        "name": "most-viewed",
+        "recommenderArn": "arn:aws:personalize:us-east-1:123456789012:recommender/most-viewed",
+        "status": status,
+        "creationDateTime": T0,
+        "lastUpdatedDateTime": T0,
+    }
+    if update is not None:
+        recommender["latestRecommenderUpdate"] = update
+    return recommender
+
+
+@pytest.mark.parametrize("update_status", ["UPDATE PENDING", "UPDATE IN_PROGRESS"])
+def test_effective_status_recommender_under_update_is_the_update_status(update_status: str) -> None:
+    # GIVEN a recommender that stays ACTIVE while an UpdateRecommender runs
+    resource = _recommender("ACTIVE", {"status": update_status})
+    # WHEN the pipeline reads its status
+    # THEN it waits for the update
+    assert effective_status("recommender", resource) == (update_status, None)
+
+
+def test_effective_status_recommender_update_failed_carries_update_reason() -> None:
+    # GIVEN an ACTIVE recommender whose update failed
+    resource = _recommender("ACTIVE", {"status": "UPDATE FAILED", "failureReason": "Internal error"})
+    # WHEN the pipeline reads its status
+    # THEN the update's failure is what it sees
+    assert effective_status("recommender", resource) == ("UPDATE FAILED", "Internal error")
+
+
+def test_effective_status_recommender_stopped_is_inactive_whatever_its_last_update() -> None:
+    # GIVEN a recommender stopped after a finished update
+    resource = _recommender("INACTIVE", {"status": "ACTIVE"})
+    # WHEN the pipeline reads its status
+    # THEN it is INACTIVE, which the pipeline does not treat as ready
+    assert effective_status("recommender", resource) == ("INACTIVE", None)
+    assert phase_of("INACTIVE") is Phase.STOPPED

@@ -41,6 +41,12 @@ def _fail_if_unusable(kind: str, name: str, resource: dict[str, Any]) -> tuple[s
         raise ResourceConflict(
             f"{label} '{name}' is being deleted ({status}); wait until it is gone, then upload the parameters again"
         )
+    if phase is Phase.STOPPED:
+        # Someone stopped it, most likely to stop its billing: the pipeline does not restart it behind their back.
+        raise ResourceConflict(
+            f"{label} '{name}' is stopped ({status}); start it (StartRecommender) and upload the parameters "
+            "again, or choose another name"
+        )
     return status, phase
 
 

@@ -57,6 +57,16 @@ class Line:
 
 
 @dataclass
+class RecommenderLine:
+    """A recommender of a Domain dataset group, as the success e-mail lists it."""
+
+    name: str
+    arn: str
+    recipe_arn: str
+    status: str
+
+
+@dataclass
 class RunSummary:
     dataset_group: str
     execution_arn: str
@@ -64,6 +74,7 @@ class RunSummary:
     resources: list[Line]
     metrics: dict[str, dict[str, float]] = field(default_factory=dict)  # version ARN -> metric -> value
     campaigns: list[str] = field(default_factory=list)
+    recommenders: list[RecommenderLine] = field(default_factory=list)
     #: What the pipeline did differently from params.json, and why (e.g. performAutoML replaced).
     notes: list[str] = field(default_factory=list)
 
@@ -147,10 +158,11 @@ def tracking_lines(trackers: list[dict[str, Any]], filters: list[dict[str, Any]]
 def success_message(summary: RunSummary) -> tuple[str, str]:
     created = sum(1 for line in summary.resources if line.action != "reused")
     reused = sum(1 for line in summary.resources if line.action == "reused")
-    campaigns = ", ".join(summary.campaigns) or "no campaign"
+    serving = summary.campaigns + [r.name for r in summary.recommenders]
+    campaigns = ", ".join(serving) or "no campaign"
     title = f"Personalize pipeline succeeded: {summary.dataset_group} -> {campaigns}"
     body = [
-        f"The Amazon Personalize pipeline finished: {campaigns} {'is' if len(summary.campaigns) == 1 else 'are'} "
+        f"The Amazon Personalize pipeline finished: {campaigns} {'is' if len(serving) == 1 else 'are'} "
         "ACTIVE and serving recommendations.",
         f"{created} resource(s) created, updated or resumed; {reused} reused unchanged.",
         *(["", "Notes", *(f"  - {note}" for note in summary.notes)] if summary.notes else []),
@@ -158,6 +170,11 @@ def success_message(summary: RunSummary) -> tuple[str, str]:
         "Resources",
         *_resource_table(summary.resources),
     ]
+    if summary.recommenders:
+        body += ["", "Recommenders (name, recipe, status, ARN)"]
+        for recommender in summary.recommenders:
+            recipe = recommender.recipe_arn.rsplit("/", 1)[-1]
+            body += [f"  {recommender.name}  {recipe}  {recommender.status}", f"    {recommender.arn}"]
     for version_arn, values in summary.metrics.items():
         body += ["", f"Offline metrics of {version_arn}"]
         body += [f"  {name:<44} {value:.4f}" for name, value in sorted(values.items())]

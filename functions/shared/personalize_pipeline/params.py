@@ -4,6 +4,12 @@ Validation runs before any Personalize resource exists and collects every proble
 its JSON path or S3 key: a user fixing params.json should need one round trip, not one per mistake.
 The plan is the normalised form (types in canonical case, derived names, defaults the pipeline
 chooses), so handlers never re-interpret the user's file.
+
+Three spellings of the solutions reach the same plan: the seed's singular ``solution``/``solutionVersion``/
+``campaign``; the legacy sample's ``solutions`` map (label -> CreateSolution) with its ``campaigns`` map
+(``<label>Campaign`` -> CreateCampaign); and the ``solutions`` list whose items nest ``solutionVersion``,
+``campaigns``, ``batchInferenceJobs`` and ``batchSegmentJobs``. ``eventTracker``, ``filters``,
+``recommenders`` and root ``tags`` go with any of them. Problems name the path as the user wrote it.
 """
 
 from __future__ import annotations
@@ -377,14 +383,14 @@ class _Validation:
             if section not in document and section not in meant:
                 self.problems.append(f"{section}: required section is missing")
         deployable = {"solution", "solutions", "recommenders"}
-        if not deployable & (set(document) | meant):
-            if any(key in document for key in SEED_KEYS):
-                self.problems.append("solution: required section is missing")
-            else:
-                self.problems.append(
-                    "solutions: required section is missing: declare at least one solution, or recommenders in a "
-                    "domain dataset group"
-                )
+        if any(key in document for key in SEED_KEYS) and "solution" not in document and "solution" not in meant:
+            # solutionVersion and campaign belong to the one solution of the seed spelling
+            self.problems.append("solution: required section is missing")
+        elif not deployable & (set(document) | meant):
+            self.problems.append(
+                "solutions: required section is missing: declare at least one solution, or recommenders in a "
+                "domain dataset group"
+            )
 
         if "tags" in document:
             self._check_tags(document["tags"])

@@ -64,6 +64,9 @@ POLICIES: dict[str, PollPolicy] = {
     # Trackers and filters have no documented duration; both are metadata, settled within a minute or two.
     "eventTracker": PollPolicy(earliest_seconds=0, latest_seconds=2 * 60, deadline_seconds=30 * 60),
     "filter": PollPolicy(earliest_seconds=0, latest_seconds=2 * 60, deadline_seconds=60 * 60),
+    # Not in §10: from a campaign's 7 min (an update redeploys) to a training plus a campaign's 68 min (a
+    # creation trains first).
+    "recommender": PollPolicy(earliest_seconds=7 * 60, latest_seconds=68 * 60, deadline_seconds=36 * 3600),
 }
 
 
@@ -118,6 +121,7 @@ KIND_LABELS: dict[str, str] = {
     "campaign": "campaign",
     "eventTracker": "event tracker",
     "filter": "filter",
+    "recommender": "recommender",
 }
 
 

@@ -28,6 +28,7 @@ KINDS: dict[str, Kind] = {
     "campaign": Kind("describe_campaign", "campaignArn", "campaign"),
     "eventTracker": Kind("describe_event_tracker", "eventTrackerArn", "eventTracker"),
     "filter": Kind("describe_filter", "filterArn", "filter"),
+    "recommender": Kind("describe_recommender", "recommenderArn", "recommender"),
 }
 
 
@@ -50,8 +51,8 @@ def effective_status(kind: str, resource: dict[str, Any]) -> tuple[str, str | No
     """(status, failureReason) as the pipeline should see them.
 
     A dataset reports its failure only in ``latestDatasetUpdate``; a campaign being updated keeps
-    ``status`` ACTIVE while ``latestCampaignUpdate`` tracks the update, and the pipeline must wait for
-    the update, not the original creation.
+    ``status`` ACTIVE while ``latestCampaignUpdate`` tracks the update (a recommender likewise, in
+    ``latestRecommenderUpdate``), and the pipeline must wait for the update, not the original creation.
     """
     status = resource.get("status", "")
     reason = resource.get("failureReason")
@@ -63,8 +64,8 @@ def effective_status(kind: str, resource: dict[str, Any]) -> tuple[str, str | No
             status, reason = update["status"], update.get("failureReason")
         elif status != "ACTIVE":
             reason = reason or update.get("failureReason")
-    elif kind == "campaign":
-        update = resource.get("latestCampaignUpdate") or {}
+    elif kind in ("campaign", "recommender"):
+        update = resource.get("latestCampaignUpdate" if kind == "campaign" else "latestRecommenderUpdate") or {}
         if status == "ACTIVE" and update.get("status") and update["status"] != "ACTIVE":
             status, reason = update["status"], update.get("failureReason")
     elif kind == "solution":
@@ -88,7 +89,12 @@ def seconds_of(kind: str, resource: dict[str, Any], action: str) -> float | None
         return None
     source = resource
     if action == "updated":
-        source = resource.get("latestCampaignUpdate") or resource.get("latestDatasetUpdate") or resource
+        source = (
+            resource.get("latestCampaignUpdate")
+            or resource.get("latestRecommenderUpdate")
+            or resource.get("latestDatasetUpdate")
+            or resource
+        )
     start, end = source.get("creationDateTime"), source.get("lastUpdatedDateTime")
     if source.get("status") != "ACTIVE" or start is None or end is None:
         return None

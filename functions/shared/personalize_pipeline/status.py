@@ -14,6 +14,7 @@ class Phase(StrEnum):
     IN_PROGRESS = "IN_PROGRESS"  # still being created or updated: wait and check again
     FAILED = "FAILED"  # creation or update failed, or training was stopped: the run fails
     DELETING = "DELETING"  # someone is deleting it: the run cannot use it
+    STOPPED = "STOPPED"  # someone stopped it (a recommender): the run does not restart its billing by itself
 
 
 #: Every status string the resources this pipeline manages can report (personalize-facts §2).
@@ -27,6 +28,11 @@ KNOWN_STATUSES: dict[str, Phase] = {
     "UPDATE FAILED": Phase.FAILED,
     "CREATE STOPPING": Phase.FAILED,
     "CREATE STOPPED": Phase.FAILED,
+    "START PENDING": Phase.IN_PROGRESS,
+    "START IN_PROGRESS": Phase.IN_PROGRESS,
+    "STOP PENDING": Phase.STOPPED,
+    "STOP IN_PROGRESS": Phase.STOPPED,
+    "INACTIVE": Phase.STOPPED,
     "DELETE PENDING": Phase.DELETING,
     "DELETE IN_PROGRESS": Phase.DELETING,
 }

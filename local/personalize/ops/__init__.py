@@ -13,6 +13,7 @@ from . import (  # noqa: F401  (imported to register their operations)
     filters,
     import_jobs,
     recipes,
+    recommenders,
     schemas,
     solution_versions,
     solutions,

@@ -57,10 +57,11 @@ def delete_dataset_group(state: RegionState, p: dict, now: float) -> dict:
     children += [t.arn for t in state.event_trackers.values() if t.dataset_group_arn == group.arn]
     # [I] the current docs expect filters removed too; refusing is the safer reading.
     children += [f.arn for f in state.filters.values() if f.dataset_group_arn == group.arn]
+    children += [r.arn for r in state.recommenders.values() if r.dataset_group_arn == group.arn]
     if children:
         raise ResourceInUseException(
-            f"Cannot delete dataset group {group.arn}: delete its datasets, solutions, event trackers and "
-            f"filters first ({', '.join(sorted(children))})."
+            f"Cannot delete dataset group {group.arn}: delete its datasets, solutions, event trackers, "
+            f"filters and recommenders first ({', '.join(sorted(children))})."
         )
     state.start_delete(group, "dataset-group", now)
     return {}
