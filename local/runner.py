@@ -358,6 +358,8 @@ _RESOURCE_LABELS = {
     "recommender": "recommender",
     "recommenderUpdate": "recommender update",
     "schema": "schema",
+    "eventTracker": "event tracker",
+    "filter": "filter",
 }
 
 

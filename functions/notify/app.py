@@ -18,6 +18,7 @@ from personalize_pipeline.messages import (
     failure_context,
     failure_message,
     success_message,
+    tracking_lines,
 )
 from personalize_pipeline.observability import instrumented, logger, metrics
 from personalize_pipeline.resources import describe, effective_status, seconds_of
@@ -56,6 +57,7 @@ def _success(event: dict) -> dict:
         lines.append(_line(personalize, dataset["dataset"]))
         lines.append(Line("schema", details["schemaName"], details["schemaArn"], details["schemaAction"]))
         lines.append(_line(personalize, dataset["importJob"]))
+    lines += tracking_lines(event.get("eventTrackers", []), event.get("filters", []))
     metrics, campaigns, batch_outputs = {}, [], []
     for solution in event["solutions"]:
         lines.append(_line(personalize, solution["solution"]))

@@ -47,7 +47,8 @@ class Proof:
     inline: dict[str, list[dict[str, Any]]]
 
 
-#: A filter and a tracker in the params: Load Parameters checks who owns the ones that exist.
+#: A filter and a tracker in the params: the first run creates them, the next ones find and reuse them (Load
+#: Parameters checks who owns them, the steps compare them).
 FILTER = {"name": "retail-demo-women", "filterExpression": 'INCLUDE UserID WHERE Users.GENDER IN ("F")'}
 TRACKER = {"name": "retail-demo-tracker"}
 
@@ -59,15 +60,6 @@ def tagged_params() -> dict[str, Any]:
     params["filters"] = [FILTER]
     params["eventTracker"] = TRACKER
     return params
-
-
-def create_filter_and_tracker(pipeline: LocalPipeline) -> None:
-    """The filter and tracker of the params, as this stack creates them, for the next runs to find."""
-    personalize = boto3.client("personalize")
-    group = f"{PERSONALIZE}:dataset-group/retail-demo"
-    tags = [{"tagKey": "personalize-pipeline:stack", "tagValue": pipeline.stack.name}]
-    personalize.create_filter(**FILTER, datasetGroupArn=group, tags=tags)
-    personalize.create_event_tracker(**TRACKER, datasetGroupArn=group, tags=tags)
 
 
 def empty_bucket(bucket: str) -> None:
@@ -106,7 +98,6 @@ def exercised(tmp_path_factory: pytest.TempPathFactory) -> Proof:
         # a first run with tags on every resource that takes them: creates and tags everything
         params = tagged_params()
         assert pipeline.run(write(tmp / "params.json", params)).status == "SUCCEEDED"
-        create_filter_and_tracker(pipeline)
         # new interactions: a new import and version, and the campaign is updated to it
         extra = tmp / "more" / "Interactions"
         extra.mkdir(parents=True)

@@ -142,15 +142,15 @@ def test_asl_poll_loops_wait_on_the_check_output_and_return_to_the_choice(asl: d
         assert wait["Next"] == f"Check {resource}" and check["Next"] == name
         assert check["ResultPath"] == key
         loops += 1
-    # dataset group, dataset, import, solution, solution version, campaign, recommender, batch inference job,
-    # batch segment job
-    assert loops == 9
+    # dataset group, dataset, import, solution, solution version, campaign, recommender, event tracker, filter,
+    # batch inference job, batch segment job
+    assert loops == 11
 
 
 def test_asl_recommenders_deploy_beside_the_solutions_and_reach_the_summary(asl: dict[str, Any]) -> None:
-    # GIVEN the state after the imports
+    # GIVEN the state after the imports and the event tracker and filters
     states = asl["States"]
-    train = states[states["Import Datasets"]["Next"]]
+    train = states[states[states["Import Datasets"]["Next"]]["Next"]]
     # THEN it is a Parallel: the solutions' Map and a Map over the plan's recommenders, each ending with its
     # results only, which the Summarize Run task receives side by side
     solutions, recommenders = (branch["States"][branch["StartAt"]] for branch in train["Branches"])

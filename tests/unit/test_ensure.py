@@ -214,6 +214,8 @@ DESCRIBES = {
     "solution": ("describe_solution", "solutionArn", "solution"),
     "solutionVersion": ("describe_solution_version", "solutionVersionArn", "solutionVersion"),
     "campaign": ("describe_campaign", "campaignArn", "campaign"),
+    "eventTracker": ("describe_event_tracker", "eventTrackerArn", "eventTracker"),
+    "filter": ("describe_filter", "filterArn", "filter"),
     "recommender": ("describe_recommender", "recommenderArn", "recommender"),
     "batchInferenceJob": ("describe_batch_inference_job", "batchInferenceJobArn", "batchInferenceJob"),
     "batchSegmentJob": ("describe_batch_segment_job", "batchSegmentJobArn", "batchSegmentJob"),
@@ -2286,6 +2288,12 @@ def body_for(kind: str, status: str, reason: str | None = None) -> tuple[str, st
         return SOLUTION_ARN, SOLUTION, solution_body(status, **update)
     if kind == "solutionVersion":
         return VERSION_ARN, VERSION_BASE, version_body(VERSION_BASE, status=status, **extra)
+    if kind == "eventTracker":  # the EventTracker shape has no failureReason
+        arn = f"{PREFIX}:event-tracker/0a1b2c3d"
+        return arn, "tracker", {"name": "tracker", "eventTrackerArn": arn, "status": status}
+    if kind == "filter":
+        arn = f"{PREFIX}:filter/clicked"
+        return arn, "clicked", {"name": "clicked", "filterArn": arn, "status": status, **extra}
     if kind == "recommender":
         recommender = {
             "name": RECOMMENDER,
@@ -2325,6 +2333,8 @@ def test_polled_kinds_are_the_async_resources() -> None:
         "solution",
         "solutionVersion",
         "campaign",
+        "eventTracker",
+        "filter",
         "recommender",
         "batchInferenceJob",
         "batchSegmentJob",
@@ -2384,7 +2394,7 @@ def test_check_in_progress_accumulates_waited_seconds(
     )
 
 
-@pytest.mark.parametrize("kind", POLLED_KINDS)
+@pytest.mark.parametrize("kind", [kind for kind in POLLED_KINDS if kind != "eventTracker"])
 def test_check_create_failed_raises_with_failure_reason(personalize: Any, stubber: Stubber, kind: str) -> None:
     # GIVEN a resource whose creation failed, with Personalize's reason where that kind keeps it
     arn, name, body = body_for(kind, "CREATE FAILED", reason="Input data has fewer than 1000 interactions")
@@ -2396,6 +2406,16 @@ def test_check_create_failed_raises_with_failure_reason(personalize: Any, stubbe
     message = str(raised.value)
     assert f"'{name}' is CREATE FAILED" in message
     assert "Input data has fewer than 1000 interactions" in message
+
+
+def test_check_event_tracker_create_failed_no_reason_said_so(personalize: Any, stubber: Stubber) -> None:
+    # GIVEN a tracker whose creation failed (its shape has no failureReason)
+    arn, name, body = body_for("eventTracker", "CREATE FAILED")
+    expect_describe(stubber, "eventTracker", arn, body)
+    # WHEN it is polled THEN the failure names it and says Personalize gave no reason
+    with pytest.raises(ResourceFailed) as raised:
+        ensure.check(personalize, polling_record("eventTracker", arn, name))
+    assert str(raised.value) == "event tracker 'tracker' is CREATE FAILED: no reason given by Personalize"
 
 
 def test_check_failed_without_reason_says_so(personalize: Any, stubber: Stubber) -> None:

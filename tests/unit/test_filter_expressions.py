@@ -6,6 +6,7 @@ import pytest
 
 from personalize_pipeline.filter_expressions import (
     MAX_LENGTH,
+    TEXTUAL,
     Condition,
     Expression,
     FilterExpression,
@@ -83,6 +84,14 @@ def test_parse_chained_expression_whole_structure() -> None:
     )
     assert parsed.fields == {("Items", "YEAR"), ("Items", "GENRE"), ("Users", "AGE"), ("Interactions", "EVENT_TYPE")}
     assert parsed.placeholders == ("G", "AGE")
+
+
+def test_expression_problems_multiline_position_counts_from_the_start() -> None:
+    # GIVEN an expression with a line break WHEN a problem is found on the second line THEN its column is the
+    # position in the whole string, so it points at one place
+    assert expression_problems("INCLUDE ItemID\nWHERE Items.G NOT IN ($G)", PATH, None) == [
+        f"{PATH}: column 38 ($G): placeholders are not allowed with NOT IN"
+    ]
 
 
 def test_parse_not_in_with_line_break_one_operator() -> None:
@@ -164,6 +173,11 @@ def test_expression_problems_too_long_refused() -> None:
                 'column 36 ("a"): > compares numbers; use IN for strings',
                 "column 22 (Items.GENRE): > needs a numeric field; GENRE is string",
             ],
+        ),
+        (
+            'INCLUDE ItemID WHERE Items.PLOT IN ("heist")',
+            {"Items": {**ITEMS, "PLOT": TEXTUAL}},
+            ["column 22 (Items.PLOT): textual fields (unstructured text) cannot be filtered"],
         ),
         (
             "INCLUDE ItemID WHERE Items.YEAR IN (1999)",

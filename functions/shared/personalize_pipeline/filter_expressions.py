@@ -146,7 +146,9 @@ def _dataset_of(condition: Condition) -> str:
 
 
 def _column(token: Token) -> int:
-    return token.column if token.column is not None else 1
+    """The token's 1-based position in the whole expression string: its column when the expression is one line
+    (as a JSON string in params.json usually is), and still unambiguous when it holds line breaks."""
+    return token.start_pos + 1 if token.start_pos is not None else 1
 
 
 @v_args(inline=True)
@@ -193,13 +195,13 @@ def _parser() -> Lark:
 
 def _syntax_message(error: UnexpectedInput, expression: str) -> str:
     if isinstance(error, UnexpectedCharacters):
-        return f"column {error.column} ({expression[error.pos_in_stream]!r}): unexpected character"
+        return f"column {error.pos_in_stream + 1} ({expression[error.pos_in_stream]!r}): unexpected character"
     expected = sorted({_TERMINAL_TEXT.get(name, name) for name in getattr(error, "expected", ()) or ()})
     wanted = f"; expected {' or '.join(expected)}" if expected else ""
     if isinstance(error, UnexpectedEOF) or (isinstance(error, UnexpectedToken) and error.token.type == "$END"):
         return f"column {len(expression) + 1} (end): the expression stops early{wanted}"
     token = error.token  # type: ignore[attr-defined]
-    return f"column {token.column} ({str(token)!r}): unexpected{wanted}"
+    return f"column {_column(token)} ({str(token)!r}): unexpected{wanted}"
 
 
 def parse(expression: str) -> FilterExpression:

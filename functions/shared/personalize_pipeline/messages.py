@@ -152,6 +152,21 @@ def _resource_table(lines: list[Line]) -> list[str]:
 
 
 # ----------------------------------------------------------------------------- success
+def tracking_lines(trackers: list[dict[str, Any]], filters: list[dict[str, Any]]) -> list[Line]:
+    """The event tracker (with the trackingId PutEvents needs) and each filter (with its expression), from the
+    records of the Create Event Tracker and Filters Map iterations: nothing to describe again."""
+    lines = []
+    for item in trackers:
+        record = item["eventTracker"]
+        note = f"trackingId {record['details']['trackingId']}"
+        lines.append(Line(record["kind"], record["name"], record["arn"], record["action"], record["status"], note=note))
+    for item in filters:
+        record = item["filter"]
+        note = f"expression {record['details']['filterExpression']}"
+        lines.append(Line(record["kind"], record["name"], record["arn"], record["action"], record["status"], note=note))
+    return lines
+
+
 def success_message(summary: RunSummary) -> tuple[str, str]:
     created = sum(1 for line in summary.resources if line.action != "reused")
     reused = sum(1 for line in summary.resources if line.action == "reused")

@@ -61,6 +61,9 @@ POLICIES: dict[str, PollPolicy] = {
     "solution": PollPolicy(earliest_seconds=0, latest_seconds=60, deadline_seconds=60 * 60),
     "solutionVersion": PollPolicy(earliest_seconds=20 * 60, latest_seconds=58 * 60, deadline_seconds=36 * 3600),
     "campaign": PollPolicy(earliest_seconds=7 * 60, latest_seconds=10 * 60, deadline_seconds=3 * 3600),
+    # Trackers and filters have no documented duration; both are metadata, settled within a minute or two.
+    "eventTracker": PollPolicy(earliest_seconds=0, latest_seconds=2 * 60, deadline_seconds=30 * 60),
+    "filter": PollPolicy(earliest_seconds=0, latest_seconds=2 * 60, deadline_seconds=60 * 60),
     # Not in §10: from a campaign's 7 min (an update redeploys) to a training plus a campaign's 68 min (a
     # creation trains first).
     "recommender": PollPolicy(earliest_seconds=7 * 60, latest_seconds=68 * 60, deadline_seconds=36 * 3600),
@@ -120,6 +123,8 @@ KIND_LABELS: dict[str, str] = {
     "solution": "solution",
     "solutionVersion": "solution version",
     "campaign": "campaign",
+    "eventTracker": "event tracker",
+    "filter": "filter",
     "recommender": "recommender",
     "batchInferenceJob": "batch inference job",
     "batchSegmentJob": "batch segment job",

@@ -26,6 +26,8 @@ KINDS: dict[str, Kind] = {
     "solution": Kind("describe_solution", "solutionArn", "solution"),
     "solutionVersion": Kind("describe_solution_version", "solutionVersionArn", "solutionVersion"),
     "campaign": Kind("describe_campaign", "campaignArn", "campaign"),
+    "eventTracker": Kind("describe_event_tracker", "eventTrackerArn", "eventTracker"),
+    "filter": Kind("describe_filter", "filterArn", "filter"),
     "recommender": Kind("describe_recommender", "recommenderArn", "recommender"),
     "batchInferenceJob": Kind("describe_batch_inference_job", "batchInferenceJobArn", "batchInferenceJob"),
     "batchSegmentJob": Kind("describe_batch_segment_job", "batchSegmentJobArn", "batchSegmentJob"),
