@@ -9,6 +9,7 @@ import pytest
 
 from local.cli import main
 from local.runner import ROOT
+from tests.unit.test_params_spellings import LEGACY_SAMPLE
 
 pytestmark = pytest.mark.e2e
 
@@ -71,3 +72,21 @@ def test_shop_example_deploys_every_kind_of_resource() -> None:
         for arn in arns:
             assert arn in message, (kind, arn)
     assert "/batch-output/shop-weekly-picks-" in message
+
+
+def test_legacy_sample_params_text_runs_on_the_legacy_example_data(tmp_path) -> None:
+    # GIVEN the legacy sample's own params.json text (its names, MovieLensDemo) and data in its layout
+    params = tmp_path / "params.json"
+    params.write_text(LEGACY_SAMPLE)
+    # WHEN it is run
+    code, report = run_cli("--data", str(LEGACY / "data"), "--params", str(params))
+    # THEN it succeeds with the sample's three campaigns, its tracker and its filter
+    assert code == 0, report["runs"][-1]["notification"]
+    inventory = report["personalize"]
+    assert names(inventory["campaigns"]) == [
+        "personalizedRankingCampaign",
+        "simsCampaign",
+        "userPersonalizationCampaign",
+    ]
+    assert names(inventory["filters"]) == ["media-filter-1"]
+    assert len(inventory["eventTrackers"]) == 1
