@@ -25,23 +25,12 @@ import boto3
 from local.clock import SimClock
 from local.deploy import Stack, deploy_stack, execution_history, local_cloud, subscribe_queue, wait_for_execution
 from local.faults import Fault, FaultError, FaultPlan
-from local.personalize import PersonalizeEmulator, Timeline, install, uninstall
+from local.personalize import STEPS, PersonalizeEmulator, Timeline, install, uninstall
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "template.yaml"
-FAIL_STEPS = (
-    "dataset-group",
-    "dataset",
-    "import",
-    "solution",
-    "solution-version",
-    "campaign",
-    "event-tracker",
-    "filter",
-    "recommender",
-    "batch-inference-job",
-    "batch-segment-job",
-)
+#: The steps ``--fail`` accepts: every step the emulator can fail like the service.
+FAIL_STEPS = STEPS
 TIMELINES = {"instant": Timeline.instant, "realistic": Timeline.realistic, "typical": Timeline.typical}
 #: Real seconds a single execution may take before the run is declared hung.
 EXECUTION_TIMEOUT_S = 300.0
