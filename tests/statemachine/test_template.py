@@ -345,3 +345,23 @@ def test_template_only_personalize_writes_to_the_bucket_and_only_batch_output(te
     assert role_puts == [output]
     assert bucket_puts == [({"Service": "personalize.amazonaws.com"}, output)]
     assert function_puts == []
+
+
+def test_template_personalize_reads_only_the_dataset_folders_and_batch_input(template: dict) -> None:
+    # GIVEN every grant of s3:GetObject to Personalize: its role and the bucket policy
+    role = template["Resources"]["PersonalizeServiceRole"]["Properties"]["Policies"]
+    role_gets = [
+        s["Resource"] for p in role for s in p["PolicyDocument"]["Statement"] if "s3:GetObject" in as_list(s["Action"])
+    ]
+    bucket = template["Resources"]["InputBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    bucket_gets = [
+        [r for r in s["Resource"] if r != {"Fn::GetAtt": ["InputBucket", "Arn"]}]
+        for s in bucket
+        if s["Effect"] == "Allow" and "s3:GetObject" in as_list(s["Action"])
+    ]
+    # THEN both name exactly the three dataset folders and the batch input folder: not params.json, not
+    # the batch output
+    readable = [{"Fn::Sub": f"${{InputBucket.Arn}}/{prefix}/*"} for prefix in ("Interactions", "Users", "Items")]
+    readable.append({"Fn::Sub": "${InputBucket.Arn}/batch-input/*"})
+    assert role_gets == [readable]
+    assert bucket_gets == [readable]
