@@ -14,10 +14,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from personalize_pipeline.offline_rules import STACK_TAG
-from personalize_pipeline.resources import describe, error_code, name_from_arn
+from personalize_pipeline.resources import describe, name_from_arn
 
 
 def existing_datasets(client: Any, arn_prefix: str, plan: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -81,7 +79,7 @@ def foreign_resources(client: Any, arn_prefix: str, plan: dict[str, Any], stack_
         immutable[arn] = (path, {"datasetGroupArn": group_arn, "recipeArn": spec["recipeArn"]})
     problems = []
     for kind, label, arn, path in candidates:
-        existing = _describe(client, kind, arn)
+        existing = describe(client, kind, arn)
         if existing is None:
             continue
         shown = f"'{name_from_arn(arn)}'"
@@ -102,15 +100,6 @@ def foreign_resources(client: Any, arn_prefix: str, plan: dict[str, Any], stack_
     return problems
 
 
-def _describe(client: Any, kind: str, arn: str) -> dict[str, Any] | None:
-    """describe() for the kinds it knows; filters and recommenders read here (read-only, by predictable ARN)."""
-    if kind == "filter":
-        return _described(lambda: client.describe_filter(filterArn=arn)["filter"])
-    if kind == "recommender":
-        return _described(lambda: client.describe_recommender(recommenderArn=arn)["recommender"])
-    return describe(client, kind, arn)
-
-
 def _immutable_problems(
     label: str, shown: str, existing: dict[str, Any], path: str, wanted: dict[str, Any]
 ) -> list[str]:
@@ -121,15 +110,6 @@ def _immutable_problems(
         for member, value in wanted.items()
         if existing.get(member) != value
     ]
-
-
-def _described(call: Any) -> dict[str, Any] | None:
-    try:
-        return call()
-    except ClientError as error:
-        if error_code(error) == "ResourceNotFoundException":
-            return None
-        raise
 
 
 def _ownership_problem(client: Any, arn: str, path: str, what: str, stack_name: str) -> str | None:
