@@ -61,30 +61,34 @@ def planned_jobs(plan: dict[str, Any]) -> list[tuple[str, dict[str, Any], dict[s
 
 
 def split_s3_uri(uri: str) -> tuple[str, str]:
+    """``s3://bucket/key`` -> (bucket, key)."""
     bucket, _, key = uri.removeprefix("s3://").partition("/")
     return bucket, key
 
 
-def list_inputs(s3: Any, plan: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    """input path -> the objects the job will read, ``{"key", "etag", "size"}``.
+def objects_under(s3: Any, path: str) -> list[dict[str, Any]]:
+    """``{"key", "etag", "size"}`` of every object a job with input ``path`` reads, sorted by key.
 
     "Amazon S3 is prefix based": Personalize reads every key that starts with the path, so
     ``batch-input/users`` also reads ``batch-input/users_test/...`` and ``users.json`` also
-    ``users.json.bak``; only a trailing ``/`` limits it to one folder. The checks cover exactly that set.
+    ``users.json.bak``; only a trailing ``/`` limits it to one folder.
     """
+    bucket, key = split_s3_uri(path)
+    found = []
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key):
+        for obj in page.get("Contents", []):
+            if not obj["Key"].endswith("/"):
+                found.append({"key": obj["Key"], "etag": obj["ETag"], "size": int(obj["Size"])})
+    return sorted(found, key=lambda o: o["key"])
+
+
+def list_inputs(s3: Any, plan: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """input path -> the objects the job will read (``objects_under``); the checks cover exactly that set."""
     listing: dict[str, list[dict[str, Any]]] = {}
     for _, _, job in planned_jobs(plan):
         path = job["jobInput"]["s3DataSource"]["path"]
-        if path in listing:
-            continue
-        bucket, key = split_s3_uri(path)
-        found = []
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key):
-            for obj in page.get("Contents", []):
-                name = obj["Key"]
-                if not name.endswith("/"):
-                    found.append({"key": name, "etag": obj["ETag"], "size": int(obj["Size"])})
-        listing[path] = sorted(found, key=lambda o: o["key"])
+        if path not in listing:
+            listing[path] = objects_under(s3, path)
     return listing
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .batch_input import objects_under, split_s3_uri
 from .ensure import _create_or_adopt, _record
 from .errors import ResourceFailed
 from .naming import canonical_json, sha256_hex
@@ -33,21 +34,10 @@ _KINDS = {
 }
 
 
-def split_s3_uri(uri: str) -> tuple[str, str]:
-    """``s3://bucket/key`` -> (bucket, key)."""
-    bucket, _, key = uri.removeprefix("s3://").partition("/")
-    return bucket, key
-
-
 def input_objects(s3: Any, path: str) -> list[tuple[str, str]]:
-    """(key, ETag) of every object the job reads, sorted by key: Personalize reads every key that starts
-    with the input path (see ``batch_input.list_inputs``). Only ListBucket is used, narrowed to the input
-    prefix in the template."""
-    bucket, key = split_s3_uri(path)
-    found = []
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key):
-        found.extend((obj["Key"], obj["ETag"]) for obj in page.get("Contents", []) if not obj["Key"].endswith("/"))
-    return sorted(found)
+    """(key, ETag) of every object the job reads, sorted by key (``batch_input.objects_under``). Only
+    ListBucket is used, narrowed to the input prefix in the template."""
+    return [(obj["key"], obj["etag"]) for obj in objects_under(s3, path)]
 
 
 def job_name(base: str, solution_version_arn: str, objects: list[tuple[str, str]], spec: dict, attempt: int) -> str:

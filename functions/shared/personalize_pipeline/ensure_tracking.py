@@ -11,17 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .ensure import _create_or_adopt, _record
+from .ensure import _create_or_adopt, _list_all, _record
 from .errors import ResourceConflict
 from .polling import PollRecord
 from .resources import describe, name_from_arn
-
-
-def _group_trackers(client: Any, dataset_group_arn: str) -> list[dict[str, Any]]:
-    trackers: list[dict[str, Any]] = []
-    for page in client.get_paginator("list_event_trackers").paginate(datasetGroupArn=dataset_group_arn):
-        trackers.extend(page["eventTrackers"])
-    return trackers
 
 
 def _tracker_conflict(existing: dict[str, Any], wanted: str, dataset_group_arn: str) -> ResourceConflict | None:
@@ -39,7 +32,7 @@ def ensure_event_tracker(client: Any, dataset_group_arn: str, spec: dict[str, An
     name = spec["name"]
 
     def read() -> dict[str, Any] | None:
-        found = _group_trackers(client, dataset_group_arn)
+        found = _list_all(client, "list_event_trackers", "eventTrackers", datasetGroupArn=dataset_group_arn)
         return describe(client, "eventTracker", found[0]["eventTrackerArn"]) if found else None
 
     existing = read()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from personalize_pipeline.ensure import _list_all
 from personalize_pipeline.offline_rules import STACK_TAG
 from personalize_pipeline.resources import describe, name_from_arn
 
@@ -34,10 +35,7 @@ def existing_datasets(client: Any, arn_prefix: str, plan: dict[str, Any]) -> dic
 
 def service_recipes(client: Any) -> list[str]:
     """Every recipe ARN Personalize lists (read-only ListRecipes): typos get a did-you-mean, new recipes pass."""
-    arns: list[str] = []
-    for page in client.get_paginator("list_recipes").paginate(recipeProvider="SERVICE"):
-        arns.extend(recipe["recipeArn"] for recipe in page["recipes"])
-    return arns
+    return [recipe["recipeArn"] for recipe in _list_all(client, "list_recipes", "recipes", recipeProvider="SERVICE")]
 
 
 def foreign_resources(client: Any, arn_prefix: str, plan: dict[str, Any], stack_name: str) -> list[str]:
@@ -129,9 +127,7 @@ def _tracker_problems(client: Any, group_arn: str, name: str, path: str, stack_n
     """The group's tracker of that name must be this stack's; a tracker of another name takes the group's one slot."""
     if describe(client, "datasetGroup", group_arn) is None:
         return []
-    trackers = []
-    for page in client.get_paginator("list_event_trackers").paginate(datasetGroupArn=group_arn):
-        trackers.extend(page["eventTrackers"])
+    trackers = _list_all(client, "list_event_trackers", "eventTrackers", datasetGroupArn=group_arn)
     for tracker in trackers:
         if tracker["name"] == name:
             problem = _ownership_problem(
