@@ -14,11 +14,11 @@ also carry ``context`` (contextual metadata).
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable
 from typing import Any
 
 from .data_values import PROBLEMS_PER_PART, ranges
+from .naming import recipe_name
 
 #: Documented batch input limits per job.
 MAX_INPUT_FILES = 1000
@@ -26,7 +26,6 @@ MAX_INPUT_BYTES = 1024**3
 #: The ``folder`` value of a batch input item of the data checks (datasets use their folder name).
 BATCH_FOLDER = "batch-input"
 
-_RECIPE = re.compile(r"arn:aws[a-z-]*:personalize:::recipe/(?P<name>[A-Za-z0-9_\-]+)")
 #: recipe name -> (required keys, optional keys); each key's JSON type is in ``_TYPES``.
 INPUT_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "aws-user-personalization": (("userId",), ("context",)),
@@ -46,11 +45,6 @@ _TYPE_NAMES = {str: "string", list: "array", dict: "object"}
 
 #: The plan key of each batch job kind, and its label in problems.
 JOB_LISTS = {"batchInferenceJobs": "batch inference job", "batchSegmentJobs": "batch segment job"}
-
-
-def recipe_name(recipe_arn: str | None) -> str | None:
-    match = _RECIPE.fullmatch(recipe_arn or "")
-    return match["name"] if match else None
 
 
 def planned_jobs(plan: dict[str, Any]) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:

@@ -111,3 +111,12 @@ def batch_job_base_name(solution_name: str, kind: str, index: int, count: int) -
     room = BATCH_JOB_BASE_MAX_LENGTH - len(suffix) - 1
     base = solution_name[: room - _BASE_DIGEST_LENGTH - 1] + "-" + sha256_hex(solution_name)[:_BASE_DIGEST_LENGTH]
     return f"{base}-{suffix}"
+
+
+_RECIPE_ARN = re.compile(r"arn:aws[a-z-]*:personalize:::recipe/(?P<name>[A-Za-z0-9_\-]+)")
+
+
+def recipe_name(recipe_arn: Any) -> str | None:
+    """``aws-sims`` for ``arn:aws:personalize:::recipe/aws-sims``; None for anything that is not a recipe ARN."""
+    match = _RECIPE_ARN.fullmatch(recipe_arn) if isinstance(recipe_arn, str) else None
+    return match["name"] if match else None

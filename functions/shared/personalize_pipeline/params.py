@@ -29,6 +29,7 @@ from personalize_pipeline.naming import (
     batch_job_base_name,
     canonical_json,
     import_job_name,
+    recipe_name,
     schema_name,
     solution_version_name,
 )
@@ -121,7 +122,6 @@ UNSUPPORTED_DATASET_TYPES: Mapping[str, str] = {"actions": "Actions", "action_in
 
 # Recipe facts (personalize-facts.md section 7, CreateSolution/CreateSolutionVersion model docs). Unknown
 # recipes pass: new ones appear without notice, and CreateSolution checks the ARN itself.
-_RECIPE_ARN = re.compile(r"arn:aws[a-z-]*:personalize:::recipe/(?P<name>[A-Za-z0-9_\-]+)")
 _RETIRED_RECIPES = frozenset({"aws-hrnn", "aws-hrnn-metadata", "aws-hrnn-coldstart"})
 _BATCH_SEGMENT_ONLY_RECIPES = frozenset({"aws-item-affinity", "aws-item-attribute-affinity"})
 _ITEMS_REQUIRED_RECIPES = frozenset({"aws-semantic-similarity", "aws-item-attribute-affinity"})
@@ -256,9 +256,7 @@ class _SolutionEntry:
             return None
         if self.section.get("performAutoML") is True:
             return AUTOML_REPLACEMENT_RECIPE.rsplit("/", 1)[-1]
-        arn = self.section.get("recipeArn")
-        match = _RECIPE_ARN.fullmatch(arn) if isinstance(arn, str) else None
-        return match["name"] if match else None
+        return recipe_name(self.section.get("recipeArn"))
 
 
 def _other_format_problem(document: dict[str, Any]) -> str | None:
@@ -771,11 +769,9 @@ class _Validation:
             )
             return
         for path, recommender in self.recommenders:
-            recipe_arn = recommender.get("recipeArn") if isinstance(recommender, dict) else None
-            match = _RECIPE_ARN.fullmatch(recipe_arn) if isinstance(recipe_arn, str) else None
-            if match is None:
+            recipe = recipe_name(recommender.get("recipeArn") if isinstance(recommender, dict) else None)
+            if recipe is None:
                 continue
-            recipe = match["name"]
             domain = next((d for prefix, d in _DOMAIN_OF_PREFIX.items() if recipe.startswith(prefix)), None)
             if domain is None:
                 self.problems.append(
@@ -868,9 +864,7 @@ class _Validation:
     def _check_solution(self, solution: dict[str, Any], path: str) -> None:
         auto_ml = solution.get("performAutoML") is True
         recipe_arn = solution.get("recipeArn")
-        recipe = None
-        if isinstance(recipe_arn, str) and (match := _RECIPE_ARN.fullmatch(recipe_arn)):
-            recipe = match["name"]
+        recipe = recipe_name(recipe_arn)
         if auto_ml and recipe_arn is not None:
             self.problems.append(f"{path}.recipeArn: omit it when performAutoML is true (AutoML chooses the recipe)")
         if not auto_ml and recipe_arn is None:
@@ -983,9 +977,8 @@ class _Validation:
     def _check_training_mode(self, version: dict[str, Any], solution: dict[str, Any], version_path: str) -> None:
         if version.get("trainingMode") != "UPDATE":
             return
-        recipe_arn = solution.get("recipeArn")
-        match = _RECIPE_ARN.fullmatch(recipe_arn) if isinstance(recipe_arn, str) else None
-        if solution.get("performAutoML") is True or (match and match["name"] not in _UPDATE_TRAINING_RECIPES):
+        recipe = recipe_name(solution.get("recipeArn"))
+        if solution.get("performAutoML") is True or (recipe and recipe not in _UPDATE_TRAINING_RECIPES):
             self.problems.append(
                 f"{version_path}.trainingMode: UPDATE only works with the aws-user-personalization recipe; "
                 "use FULL (the default)"
