@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+import re
 
 import pytest
 
 from personalize_pipeline.naming import (
     NAME_MAX_LENGTH,
+    SCHEDULE_NAME_MAX_LENGTH,
     canonical_json,
     fit_name,
     import_job_name,
     is_valid_name,
+    schedule_name,
+    schedule_prefix,
     schema_name,
     sha256_hex,
     solution_version_name,
@@ -148,3 +152,44 @@ def test_solution_version_name_long_solution_name_stays_valid():
     # GIVEN a 63-character solution name WHEN the version is named THEN it fits, hash suffix intact
     name = solution_version_name({"name": "s" * 63}, DATASETS, None)
     assert is_valid_name(name) and len(name) == NAME_MAX_LENGTH
+
+
+def _hex8(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:8]
+
+
+def test_schedule_name_import_schedule_is_prefix_plus_import():
+    # GIVEN a short dataset group name / WHEN its import schedule is named / THEN the whole name is pinned
+    assert schedule_name("shop-demo") == f"shop-demo-{_hex8('shop-demo')}-import"
+    assert schedule_prefix("shop-demo") == f"shop-demo-{_hex8('shop-demo')}-"
+
+
+@pytest.mark.parametrize("group_length", [1, 20, 63])
+@pytest.mark.parametrize("solution_length", [1, 19, 63])
+def test_schedule_name_longest_names_fit_scheduler_limits(group_length, solution_length):
+    # GIVEN names up to Personalize's 63 characters
+    group, solution = "g" * group_length, "s" * solution_length
+    # WHEN both schedule kinds are named
+    names = [schedule_name(group), schedule_name(group, solution)]
+    # THEN each fits Scheduler's Name shape and starts with the group's prefix
+    for name in names:
+        assert len(name) <= SCHEDULE_NAME_MAX_LENGTH
+        assert re.fullmatch(r"[0-9a-zA-Z\-_.]+", name)
+        assert name.startswith(schedule_prefix(group))
+
+
+def test_schedule_prefix_groups_sharing_a_start_do_not_match_each_other():
+    # GIVEN two groups whose names share their first 20 characters, and a group that extends another
+    groups = ["a" * 20 + "-eu", "a" * 20 + "-us", "shop", "shop-eu"]
+    # WHEN each group's schedules are listed by prefix / THEN no prefix is the start of another group's names
+    for group in groups:
+        for other in groups:
+            if other != group:
+                assert not schedule_name(other).startswith(schedule_prefix(group))
+                assert not schedule_name(other, "x").startswith(schedule_prefix(group))
+
+
+def test_schedule_name_solution_schedule_is_pinned():
+    # GIVEN a group and a solution / WHEN the retraining schedule is named / THEN the whole name is pinned
+    expected = f"shop-demo-{_hex8('shop-demo')}-train-shop-user-personali-{_hex8('shop-user-personalization')}"
+    assert schedule_name("shop-demo", "shop-user-personalization") == expected

@@ -120,3 +120,28 @@ def recipe_name(recipe_arn: Any) -> str | None:
     """``aws-sims`` for ``arn:aws:personalize:::recipe/aws-sims``; None for anything that is not a recipe ARN."""
     match = _RECIPE_ARN.fullmatch(recipe_arn) if isinstance(recipe_arn, str) else None
     return match["name"] if match else None
+
+
+#: EventBridge Scheduler's ``Name`` shape: 1 to 64 characters of ``[0-9a-zA-Z-_.]``.
+SCHEDULE_NAME_MAX_LENGTH = 64
+# Room kept for each user name inside a schedule name, so the two schedule kinds always fit in 64.
+_SCHEDULE_GROUP_PART = 20
+_SCHEDULE_SOLUTION_PART = 19
+
+
+def schedule_prefix(dataset_group_name: str) -> str:
+    """``<first 20 characters of the dataset group>-<8 hex of its whole name>-``.
+
+    Every schedule of a dataset group starts with it, so ``ListSchedules(NamePrefix=...)`` finds exactly
+    that group's schedules (the digest keeps ``shop`` from matching ``shop-eu``'s schedules).
+    """
+    return f"{dataset_group_name[:_SCHEDULE_GROUP_PART]}-{sha256_hex(dataset_group_name)[:8]}-"
+
+
+def schedule_name(dataset_group_name: str, solution_name: str | None = None) -> str:
+    """The dataset group's import schedule (``<prefix>import``) or a solution's retraining schedule
+    (``<prefix>train-<first 19 characters of the solution>-<8 hex of its whole name>``); at most 64."""
+    prefix = schedule_prefix(dataset_group_name)
+    if solution_name is None:
+        return f"{prefix}import"
+    return f"{prefix}train-{solution_name[:_SCHEDULE_SOLUTION_PART]}-{sha256_hex(solution_name)[:8]}"
