@@ -184,8 +184,17 @@ class Stack:
         return _single(buckets or self.of_type("AWS::S3::Bucket"), "AWS::S3::Bucket")
 
     @property
+    def state_machine_arns(self) -> dict[str, str]:
+        """Logical id -> ARN of every state machine (the pipeline's, the teardown's)."""
+        return self.of_type("AWS::StepFunctions::StateMachine")
+
+    @property
     def state_machine_arn(self) -> str:
-        return _single(self.of_type("AWS::StepFunctions::StateMachine"), "AWS::StepFunctions::StateMachine")
+        """The pipeline's state machine (``PipelineStateMachine``), or the only one a template has."""
+        machines = self.state_machine_arns
+        if "PipelineStateMachine" in machines:
+            return machines["PipelineStateMachine"]
+        return _single(machines, "AWS::StepFunctions::StateMachine")
 
     @property
     def topic_arn(self) -> str:
