@@ -169,6 +169,27 @@ def test_scheduled_run_on_new_data_imports_and_trains_in_the_schedule_mode(
     )
 
 
+def test_train_schedule_run_imports_nothing_and_retrains_nothing_over_new_files(
+    open_pipeline: Callable[..., LocalPipeline], write_params: Callable[[str, str], Path]
+) -> None:
+    # GIVEN a solution's retraining schedule created by an upload, then a new interactions file
+    pipeline = open_pipeline()
+    schedules = {"solutions": {SOLUTION: {"scheduleExpression": "rate(1 day)", "trainingMode": "UPDATE"}}}
+    assert pipeline.run(write_params("params.json", params_with(schedules))).status == "SUCCEEDED"
+    before = pipeline.inventory()
+    bucket = pipeline.stack.bucket_name
+    s3 = boto3.client("s3")
+    body = s3.get_object(Bucket=bucket, Key="Interactions/interactions.csv")["Body"].read().decode()
+    header, *rows = body.splitlines()
+    s3.put_object(Bucket=bucket, Key="Interactions/more.csv", Body="\n".join([header, *rows[:1500]]) + "\n")
+    # WHEN the schedule fires
+    run = pipeline.finish(fire(pipeline, schedules_of(pipeline)[TRAIN_SCHEDULE], "2027-01-01T00:00:00Z"))
+    # THEN the run succeeds without importing the new file (that is the import schedule's or an upload's job)
+    # and without training: the data the solution trains on did not change
+    assert run.status == "SUCCEEDED", run.notification
+    assert pipeline.inventory() == before
+
+
 def test_scheduled_run_of_a_deleted_params_version_fails_with_a_clear_email(
     open_pipeline: Callable[..., LocalPipeline], write_params: Callable[[str, str], Path]
 ) -> None:

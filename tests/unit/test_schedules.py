@@ -255,6 +255,8 @@ def test_for_scheduled_run_train_keeps_only_its_solution_and_names_both_modes(pr
         "tags": [{"tagKey": "team", "tagValue": "recs"}],
     }
     assert (narrowed["recommenders"], narrowed["run"]) == ([], {"trigger": "schedule", "schedule": schedule})
+    # AND no import: the datasets keep what the last import run put in them
+    assert [d["importData"] for d in narrowed["datasets"]] == [False] * len(plan["datasets"])
 
 
 def test_for_scheduled_run_import_keeps_every_solution_in_the_schedule_mode(project):
@@ -262,6 +264,7 @@ def test_for_scheduled_run_import_keeps_every_solution_in_the_schedule_mode(proj
     schedule = {"name": "n", "kind": "import", "datasetGroup": SHOP, "solution": None, "trainingMode": "FULL"}
     narrowed = schedules.for_scheduled_run(plan, schedule)
     assert [s["solutionVersion"]["trainingMode"] for s in narrowed["solutions"]] == ["FULL", "FULL"]
+    assert narrowed["datasets"] == plan["datasets"]  # imports converge as in an upload run
     assert [s["solutionVersion"]["name"] for s in narrowed["solutions"]] == [
         s["solutionVersion"]["name"] for s in plan["solutions"]
     ]

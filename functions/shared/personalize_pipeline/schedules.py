@@ -309,7 +309,7 @@ def schedule_of(execution_input_document: Mapping[str, Any] | None) -> dict[str,
 
 def for_scheduled_run(plan: dict[str, Any], schedule: Mapping[str, Any]) -> dict[str, Any]:
     """The plan a scheduled run carries out: every solution (kind import) or the schedule's solution only
-    (kind train, with no recommenders), each trained in the schedule's mode only if the data changed since
+    (kind train, with no import and no recommender), each trained in the schedule's mode only if the data changed since
     the solution's latest ACTIVE version (``reuseIfLatestActive``: the version names this data gives in
     either mode)."""
     from .errors import InvalidParameters
@@ -336,7 +336,9 @@ def for_scheduled_run(plan: dict[str, Any], schedule: Mapping[str, Any]) -> dict
                 ],
                 dataset_group=group,
             )
-        plan = {**plan, "recommenders": []}
+        # No import either: the datasets keep what the last import run put in them (ensure.ensure_import).
+        datasets = [{**dataset, "importData": False} for dataset in plan["datasets"]]
+        plan = {**plan, "recommenders": [], "datasets": datasets}
     data = [(d["schema"]["name"], d["fingerprint"]) for d in plan["datasets"]]
     narrowed = []
     for solution in solutions:
