@@ -315,3 +315,30 @@ def test_iam_template_without_the_batch_job_solution_grant_fails_with_access_den
         f"is not authorized to perform: personalize:{action} on resource: "
         f"{PERSONALIZE}:solution/retail-user-personalization/"
     ) in message
+
+
+def test_iam_template_without_pass_role_of_the_scheduler_role_fails_at_apply_schedules(tmp_path: Path) -> None:
+    # GIVEN the template without the ScheduleFunction's iam:PassRole of SchedulerRole
+    sam = copy.deepcopy(yaml_parse(TEMPLATE.read_text()))
+    for resource in sam["Resources"].values():
+        properties = resource.get("Properties", {})
+        for key in ("CodeUri", "ContentUri", "DefinitionUri"):
+            if isinstance(properties.get(key), str):
+                properties[key] = str((ROOT / properties[key]).resolve())
+    for policy in sam["Resources"]["ScheduleFunction"]["Properties"]["Policies"]:
+        policy["Statement"] = [s for s in policy["Statement"] if s["Action"] != "iam:PassRole"]
+    template = write(tmp_path / "template.json", sam)
+    params = json.loads(EXAMPLE_PARAMS.read_text())
+    params["schedules"] = {"datasetGroup": {"scheduleExpression": "rate(1 day)"}}
+    with LocalPipeline(template=template) as pipeline:
+        pipeline.upload_data(EXAMPLE_DATA)
+        # WHEN params with a schedule run
+        result = pipeline.run(write(tmp_path / "params.json", params))
+        role = f"arn:aws:iam::{ACCOUNT}:role/{pipeline.stack.physical_id('SchedulerRole')}"
+    # THEN the run fails at Apply Schedules with AWS's AccessDenied for passing that role
+    assert result.status == "FAILED"
+    assert result.notification is not None
+    message = result.notification["message"]
+    assert "Failed state: Apply Schedules" in message
+    assert "An error occurred (AccessDeniedException) when calling the CreateSchedule operation: User: " in message
+    assert f"is not authorized to perform: iam:PassRole on resource: {role}" in message

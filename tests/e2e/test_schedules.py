@@ -94,6 +94,17 @@ def test_upload_creates_updates_and_deletes_the_dataset_group_schedules(
     assert f"{TRAIN_SCHEDULE} (created): cron(0 3 ? * MON *) UTC, ENABLED" in message
     assert "; next run " in message
 
+    # WHEN the same params.json is uploaded again (a new object version)
+    again = pipeline.run(write_params("again.json", params_with(first)))
+    # THEN the schedules do what they did, now reading the new version
+    assert again.status == "SUCCEEDED", again.notification
+    repinned = json.loads(schedules_of(pipeline)[IMPORT_SCHEDULE]["Target"]["Input"])["detail"]["object"]
+    assert repinned["version-id"] != payload["detail"]["object"]["version-id"]
+    assert (
+        f"{IMPORT_SCHEDULE} (unchanged, now on this upload's params.json): rate(7 days)"
+        in again.notification["message"]
+    )
+
     # WHEN the import schedule is paused and the solution's schedule removed from params.json
     second = {"datasetGroup": {"scheduleExpression": "rate(7 days)", "state": "DISABLED"}}
     updated = pipeline.run(write_params("second.json", params_with(second)))

@@ -827,6 +827,18 @@ def test_success_message_of_a_scheduled_run_names_its_schedule_and_an_upload_run
             "trainingMode": None,
             "action": "deleted",
         },
+        {
+            "name": "retail-demo-37ab8efe-train-z-2a3b4c5d",
+            "arn": "a4",
+            "expression": "rate(7 days)",
+            "timezone": "UTC",
+            "state": "ENABLED",
+            "kind": "train",
+            "solution": "z",
+            "trainingMode": "FULL",
+            "action": "unchanged",
+            "repinned": True,
+        },
     ]
     started = datetime(2026, 12, 6, 20, 0, tzinfo=UTC)  # a Sunday: Monday 03:00 in Paris is 02:00 UTC
     upload, scheduled = full_summary(), full_summary()
@@ -851,6 +863,8 @@ def test_success_message_of_a_scheduled_run_names_its_schedule_and_an_upload_run
         "retrains every solution (FULL); next run 2026-12-07 02:00 UTC\n"
         "  - retail-demo-37ab8efe-train-x-0a1b2c3d (updated): rate(1 day) UTC, DISABLED, retrains x (UPDATE)\n"
         "  - retail-demo-37ab8efe-train-y-1a2b3c4d: deleted (no longer in params.json)\n"
+        "  - retail-demo-37ab8efe-train-z-2a3b4c5d (unchanged, now on this upload's params.json): rate(7 days) UTC, "
+        "ENABLED, retrains z (FULL)\n"
     ) in upload_body
     assert scheduled_body.splitlines()[1] == (
         "Started by schedule retail-demo-37ab8efe-train-x-0a1b2c3d (retrains solution x, UPDATE training, only if "
