@@ -14,6 +14,8 @@ from botocore.stub import Stubber
 from personalize_pipeline import errors, naming
 from personalize_pipeline.teardown import (
     DELETE_POLICIES,
+    KEPT_LISTED,
+    _listed,
     advance,
     error_message,
     outcome_message,
@@ -235,3 +237,30 @@ def test_error_message_names_the_error_then_what_was_done() -> None:
     message = error_message(doc, "Lambda.Unknown", '{"errorMessage": "crash"}', "stack")
     assert message["subject"] == "Personalize teardown FAILED for shop: Lambda.Unknown"
     assert message["message"].startswith("The teardown stopped on an error: Lambda.Unknown: crash\n\nTeardown of")
+
+
+def test_outcome_message_many_job_records_names_the_first_and_counts_the_rest() -> None:
+    # GIVEN a group imported 30 times (a daily schedule) and one shared schema
+    jobs = [
+        {"kind": "datasetImportJob", "name": f"j{n:02d}", "arn": f"{PREFIX}:dataset-import-job/j{n:02d}", "reason": "r"}
+        for n in reversed(range(KEPT_LISTED + 5))
+    ]
+    schema = {"kind": "schema", "name": "s", "arn": f"{PREFIX}:schema/s", "reason": "shared"}
+    doc = document("campaigns", [])
+    doc["kept"] = _listed([schema, *jobs])
+    # THEN the document holds the first 25 by ARN and a count of the others, and the e-mail says so
+    assert doc["kept"] == [
+        *sorted(jobs, key=lambda record: record["arn"])[:KEPT_LISTED],
+        {
+            "kind": "datasetImportJob",
+            "more": 5,
+            "reason": "Personalize has no delete for job records (they cost nothing)",
+        },
+        schema,
+    ]
+    message = outcome_message(doc, "stack")["message"]
+    assert f"Kept ({KEPT_LISTED + 6}):" in message
+    assert (
+        "- and 5 more dataset import job records: Personalize has no delete for job records (they cost nothing)\n"
+        f"- schema s ({PREFIX}:schema/s): shared"
+    ) in message

@@ -270,6 +270,22 @@ def inventory(
 
 
 _NO_DELETE = "Personalize has no delete for job records (they cost nothing)"
+#: Job records named one by one, per kind; the rest are counted. A group imported daily for years holds
+#: thousands, and the document travels in the state (256 KB at most) and the e-mail.
+KEPT_LISTED = 25
+
+
+def _listed(kept: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``kept`` sorted by kind and ARN, each job record kind cut to its first :data:`KEPT_LISTED` records plus
+    one ``{"kind", "more": count, "reason"}`` entry counting the others (kept schemas are all named)."""
+    listed: list[dict[str, Any]] = []
+    for kind in sorted({record["kind"] for record in kept}):
+        records = sorted((r for r in kept if r["kind"] == kind), key=lambda record: record["arn"])
+        if kind != "schema" and len(records) > KEPT_LISTED:
+            hidden = len(records) - KEPT_LISTED
+            records = records[:KEPT_LISTED] + [{"kind": kind, "more": hidden, "reason": _NO_DELETE}]
+        listed += records
+    return listed
 
 
 def _schemas(
@@ -333,7 +349,7 @@ def _document(
         "pending": 0,
         "waitSeconds": 0,
         "deleted": [],
-        "kept": sorted(kept, key=lambda record: (record["kind"], record["arn"])),
+        "kept": _listed(kept),
         "failed": [],
     }
 
@@ -477,8 +493,12 @@ def outcome_message(document: dict[str, Any], stack: str) -> dict[str, Any]:
         lines.append(f"- {LABELS[record['kind']]} {record['name']} ({record['arn']}){verb}")
     if kept:
         lines.append("")
-        lines.append(f"Kept ({len(kept)}):")
-        lines += [f"- {LABELS[r['kind']]} {r['name']} ({r['arn']}): {r['reason']}" for r in kept]
+        lines.append(f"Kept ({sum(record.get('more', 1) for record in kept)}):")
+        for record in kept:
+            if "more" in record:
+                lines.append(f"- and {record['more']} more {LABELS[record['kind']]} records: {record['reason']}")
+            else:
+                lines.append(f"- {LABELS[record['kind']]} {record['name']} ({record['arn']}): {record['reason']}")
     return {"subject": subject[:99], "message": "\n".join(lines), "failed": bool(failed)}
 
 
