@@ -188,6 +188,11 @@ class SimClock:
         finally:
             self._local.group = previous
 
+    def group(self) -> object | None:
+        """The group of the calling thread (``grouped``), if any."""
+        with self._lock:
+            return self._lane().group
+
     def hold(self, group: object, until: float) -> None:
         """From now on no thread of ``group`` moves past simulated time ``until`` (it waits instead); a
         later ``hold`` moves the limit, ``release`` lifts it."""

@@ -41,6 +41,7 @@ that execution has ended or reached the following firing time.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import hashlib
 import re
@@ -75,12 +76,14 @@ class Firing:
 
     schedule_arn: str
     name: str
-    group: str
+    schedule_group: str
     scheduled_time: float
     fired_at: float
     execution_arn: str | None = None
     state_machine_arn: str | None = None
     refused: str | None = None
+    #: The clock group (``SimClock.grouped``) of the execution it started: its threads, its Lambda invocations.
+    token: object = field(default=None, compare=False, repr=False)
 
     @property
     def scheduled_iso(self) -> str:
@@ -278,7 +281,8 @@ class SchedulerEngine:
                 if on_fire:
                     on_fire(firing)
                 if firing.execution_arn:
-                    # It runs alone up to the next firing (or its end) while the others stay held.
+                    # It started held at its start time; it now runs alone up to the next firing (or its
+                    # end) while the others stay held.
                     following = self.due(end)
                     self.clock.hold(group, following[0].fire_at if following else float("inf"))
                     self._wait(firing, group)
@@ -312,18 +316,22 @@ class SchedulerEngine:
         arn = schedule["Arn"]
         self._handled[arn] = (_epoch(schedule.get("LastModificationDate")) or 0.0, scheduled)
         target = schedule.get("Target") or {}
-        base = Firing(arn, schedule["Name"], schedule.get("GroupName") or "default", scheduled, pending.fire_at)
         group = object()
+        base = Firing(
+            arn, schedule["Name"], schedule.get("GroupName") or "default", scheduled, pending.fire_at, token=group
+        )
         try:
             state_machine = self._authorize(schedule, target)
             execution_id = hashlib.sha256(f"{arn}|{iso(scheduled)}".encode()).hexdigest()[:16]
             execution_input = _substitute(target.get("Input"), arn, scheduled, execution_id)
+            # Held from its first moment, so that nothing it does races with what the caller does next.
+            self.clock.hold(group, pending.fire_at)
             with self.clock.running_at(pending.fire_at), self.clock.grouped(group):
                 execution = self._start(state_machine, execution_input)
         except _Refused as refused:
-            firing = Firing(**{**base.__dict__, "refused": str(refused)})
+            firing = dataclasses.replace(base, refused=str(refused))
         else:
-            firing = Firing(**{**base.__dict__, "execution_arn": execution, "state_machine_arn": state_machine})
+            firing = dataclasses.replace(base, execution_arn=execution, state_machine_arn=state_machine)
         if schedule.get("ActionAfterCompletion") == "DELETE" and str(schedule["ScheduleExpression"]).startswith("at("):
             self._backend().delete_schedule(schedule.get("GroupName"), schedule["Name"])
         return firing, group

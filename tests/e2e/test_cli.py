@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import io
 import json
 import shutil
@@ -10,7 +11,17 @@ from pathlib import Path
 
 import pytest
 
-from local.cli import DEFAULT_DATA, DEFAULT_PARAMS, UsageError, main, plan
+from local.cli import (
+    DEFAULT_DATA,
+    DEFAULT_PARAMS,
+    Advance,
+    Upload,
+    UsageError,
+    main,
+    parse_duration,
+    parse_upload,
+    plan,
+)
 from local.runner import DataSync, LocalPipeline
 
 from .conftest import EXAMPLE_DATA, EXAMPLE_PARAMS
@@ -25,6 +36,8 @@ RUN_KEYS = {
     "lambdaInvocations",
     "simulatedSeconds",
     "notification",
+    "stateMachine",
+    "trigger",
 }
 INVENTORY_KEYS = {
     "datasetGroups",
@@ -56,6 +69,10 @@ def test_cli_json_last_line_is_the_report_and_exit_0_on_success() -> None:
     report = json.loads(output.strip().splitlines()[-1])
     assert [set(run) for run in report["runs"]] == [RUN_KEYS, RUN_KEYS]
     assert [run["status"] for run in report["runs"]] == ["SUCCEEDED", "SUCCEEDED"]
+    assert [(run["stateMachine"], run["trigger"]) for run in report["runs"]] == [
+        ("pipeline", {"upload": "params.json"}),
+        ("pipeline", {"upload": "params.json"}),
+    ]
     assert report["runs"][0]["notification"]["subject"].startswith("Personalize pipeline succeeded")
     assert set(report["personalize"]) == INVENTORY_KEYS
     assert len(report["personalize"]["campaigns"]) == 1
@@ -112,25 +129,58 @@ def test_cli_realistic_timeline_is_deterministic_and_takes_service_like_time(tmp
 # --- --data mirrors `aws s3 sync`, and interleaves with --params ---------------------------------------
 
 
-def test_cli_plan_each_data_is_synced_before_the_next_params() -> None:
-    a, b, more, extra = Path("a.json"), Path("b.json"), Path("more"), Path("extra")
-    steps = [("data", more), ("params", a), ("data", extra), ("data", more), ("params", b), ("params", a)]
-    assert plan(steps).runs == [([more], a), ([extra, more], b), ([], a)]
+def test_cli_plan_keeps_the_command_line_order_of_every_step() -> None:
+    a, more, extra = Path("a.json"), Path("more"), Path("extra")
+    upload, day = Upload(Path("x.csv"), "Interactions/x.csv"), Advance(86400, "1d")
+    steps = [("data", more), ("params", a), ("data", extra), ("upload", upload), ("advance", day), ("params", a)]
+    assert plan(steps).steps == steps
 
 
-def test_cli_plan_defaults_example_data_first_and_example_params_last() -> None:
-    assert plan([]).runs == [([DEFAULT_DATA], DEFAULT_PARAMS)]
-    assert plan([("params", Path("a.json"))]).runs == [([DEFAULT_DATA], Path("a.json"))]
-    assert plan([("data", Path("d"))]).runs == [([Path("d")], DEFAULT_PARAMS)]
+def test_cli_plan_defaults_example_data_first_and_example_params_before_the_first_advance() -> None:
+    day = Advance(86400, "1d")
+    assert plan([]).steps == [("data", DEFAULT_DATA), ("params", DEFAULT_PARAMS)]
+    assert plan([("params", Path("a.json"))]).steps == [("data", DEFAULT_DATA), ("params", Path("a.json"))]
+    assert plan([("data", Path("d"))]).steps == [("data", Path("d")), ("params", DEFAULT_PARAMS)]
+    assert plan([("advance", day), ("data", Path("d")), ("advance", day)]).steps == [
+        ("params", DEFAULT_PARAMS),
+        ("advance", day),
+        ("data", Path("d")),
+        ("advance", day),
+    ]
+    # an --upload is the user's choice of what to upload: no example params are added
+    upload = Upload(Path("p.json"), "params.json")
+    assert plan([("upload", upload)]).steps == [("data", DEFAULT_DATA), ("upload", upload)]
 
 
-def test_cli_plan_data_after_the_last_params_is_a_usage_error() -> None:
+def test_cli_plan_data_after_the_last_other_step_is_a_usage_error() -> None:
     with pytest.raises(UsageError) as raised:
-        plan([("params", Path("a.json")), ("data", Path("late"))])
+        plan([("params", Path("a.json")), ("advance", Advance(60, "1m")), ("data", Path("late"))])
     assert str(raised.value) == (
-        "--data late comes after the last --params: nothing would read it; put each --data before the --params "
-        "it is for"
+        "--data late comes after the last --params, --upload or --advance: nothing would read it; put each --data "
+        "before the step it is for"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("90m", 5400), ("12h", 43200), ("7d", 604800), ("1d12h", 129600), ("1d2h3m4s", 93784), ("30s", 30)],
+)
+def test_cli_duration_is_days_hours_minutes_seconds(text: str, expected: int) -> None:
+    assert parse_duration(text) == Advance(expected, text)
+
+
+@pytest.mark.parametrize("text", ["", "7", "1h1d", "0d", "-1d", "1.5h", "1w"])
+def test_cli_duration_that_is_not_one_is_refused_with_examples(text: str) -> None:
+    with pytest.raises(argparse.ArgumentTypeError) as raised:
+        parse_duration(text)
+    assert "90m, 12h, 7d or 1d12h" in str(raised.value) or "must be positive" in str(raised.value)
+
+
+def test_cli_upload_splits_at_the_first_equals_sign() -> None:
+    assert parse_upload("d/x.csv=Interactions/day=5/x.csv") == Upload(Path("d/x.csv"), "Interactions/day=5/x.csv")
+    for text in ("x.csv", "=key", "x.csv=", "x.csv=/abs"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            parse_upload(text)
 
 
 def test_cli_data_is_synced_as_is_so_the_pipeline_reports_wrong_folders(tmp_path: Path) -> None:
