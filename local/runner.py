@@ -231,10 +231,10 @@ class LocalPipeline:
             raise SetupError(f"--data {data_dir}: not a directory")
         files = sorted(path for path in data_dir.rglob("*") if path.is_file())
         keys = [path.relative_to(data_dir).as_posix() for path in files]
-        if self.parameter_file in keys:
+        for key in sorted(set(keys) & self.run_keys()):
+            option = "--params" if key == self.parameter_file else f"--upload FILE={key}"
             raise SetupError(
-                f"--data {data_dir}: holds {self.parameter_file} at its root, and syncing it would start a run; "
-                "pass it with --params"
+                f"--data {data_dir}: holds {key} at its root, and syncing it would start a run; pass it with {option}"
             )
         s3 = boto3.client("s3")
         existing = {
@@ -251,6 +251,18 @@ class LocalPipeline:
             s3.put_object(Bucket=self.stack.bucket_name, Key=key, Body=body)
             sync.uploaded.append((key, len(body)))
         return sync
+
+    def run_keys(self) -> set[str]:
+        """The object keys whose upload starts a run: those the stack's EventBridge rules match
+        (``detail.object.key``), read from the deployed rules, so a new rule of the template counts too."""
+        events = boto3.client("events")
+        keys: set[str] = set()
+        for page in events.get_paginator("list_rules").paginate():
+            for rule in page["Rules"]:
+                pattern = json.loads(rule.get("EventPattern") or "{}")
+                wanted = pattern.get("detail", {}).get("object", {}).get("key", [])
+                keys.update(k for k in wanted if isinstance(k, str))
+        return keys
 
     def run(self, params: Path, on_event: Callable[[Event], None] | None = None) -> RunResult:
         """Upload ``params`` as the bucket's parameters object and follow the execution it starts."""

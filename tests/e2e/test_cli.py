@@ -223,6 +223,30 @@ def test_cli_run_add_data_rerun_imports_only_in_the_second_run(tmp_path: Path) -
     assert len(inventory["datasetImportJobs"]) == 3 and len(inventory["solutionVersions"]) == 2
 
 
+def test_cli_upload_puts_any_file_at_any_key_and_the_parameters_key_starts_a_run(tmp_path: Path) -> None:
+    # GIVEN more interactions and a file no rule matches
+    more = tmp_path / "more.csv"
+    rows = [f"u0001,i00{n:03d},{1767225600 + n}" for n in range(1, 200)]
+    more.write_text("USER_ID,ITEM_ID,TIMESTAMP\n" + "\n".join(rows) + "\n")
+    notes = tmp_path / "notes.txt"
+    notes.write_text("exported 2026-01-01\n")
+    # WHEN the params are uploaded, then the two files under keys of our choosing, then the params again
+    code, output = run_cli(
+        "--upload", f"{EXAMPLE_PARAMS}=params.json",
+        "--upload", f"{more}=Interactions/more=2026-01-05.csv", "--upload", f"{notes}=notes.txt",
+        "--upload", f"{EXAMPLE_PARAMS}=params.json", "--json",
+    )  # fmt: skip
+    # THEN only the two parameter uploads started runs, through the rule, and the second imported the new key
+    assert code == 0
+    report = json.loads(output.splitlines()[-1])
+    assert [(r["stateMachine"], r["trigger"], r["params"]) for r in report["runs"]] == [
+        ("pipeline", {"upload": "params.json"}, str(EXAMPLE_PARAMS)),
+        ("pipeline", {"upload": "params.json"}, str(EXAMPLE_PARAMS)),
+    ]
+    assert report["firings"] == []
+    assert len(report["personalize"]["datasetImportJobs"]) == 3 and len(report["personalize"]["solutionVersions"]) == 2
+
+
 def test_cli_data_sync_uploads_new_or_changed_files_only(
     open_pipeline: Callable[..., LocalPipeline], tmp_path: Path
 ) -> None:
