@@ -50,7 +50,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from aws_croniter import AwsCroniter
+from pyawscron.awscron import AWSCron
 
 from local import iam
 from local.clock import SimClock
@@ -142,9 +142,12 @@ def _expression_times(
             k += 1
     zone = _zone(schedule)
     if match := _CRON.match(expression):
+        fields = match.group(1).split()
+        if len(fields) != 6:
+            raise ScheduleError(f"schedule {name}: {expression}: 6 fields expected, found {len(fields)}")
         try:
-            cron = AwsCroniter(match.group(1))
-        except Exception as error:  # noqa: BLE001 - the library raises its own error classes and ValueError
+            cron = AWSCron(" ".join(fields))
+        except (ValueError, IndexError) as error:
             raise ScheduleError(f"schedule {name}: {expression}: {error}") from error
         yield from _cron_times(cron, zone, after)
         return
@@ -175,14 +178,14 @@ def _to_utc(wall: datetime.datetime, zone: zoneinfo.ZoneInfo) -> float | None:
     return instant.timestamp()
 
 
-def _cron_times(cron: AwsCroniter, zone: zoneinfo.ZoneInfo, after: float) -> Iterator[float]:
+def _cron_times(cron: AWSCron, zone: zoneinfo.ZoneInfo, after: float) -> Iterator[float]:
     """Cron times on ``zone``'s wall clock. The library computes on UTC datetimes; it is given the wall clock
     dressed as UTC, and each wall time found is turned into its instant in ``zone``."""
     wall = datetime.datetime.fromtimestamp(after, _UTC).astimezone(zone).replace(tzinfo=None)
     # An hour back covers the fall-back hour, whose wall times precede ``after``'s.
     cursor = (wall - datetime.timedelta(hours=1)).replace(tzinfo=_UTC)
     while True:
-        found = cron.get_next(cursor)[0]
+        found = cron.occurrence(cursor).next()
         if found is None:
             return
         cursor = found

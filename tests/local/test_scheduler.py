@@ -99,7 +99,7 @@ def test_occurrences_at_fires_once_in_its_time_zone() -> None:
 @pytest.mark.parametrize(
     ("expression", "zone", "complaint"),
     [
-        ("cron(0 3 * * * *)", "UTC", "schedule s: cron(0 3 * * * *): Invalid combination of day-of-month"),
+        ("cron(0 3 * * ?)", "UTC", "schedule s: cron(0 3 * * ?): 6 fields expected, found 5"),
         ("every day", "UTC", "schedule s: 'every day' is not a rate, cron or at expression"),
         ("cron(0 3 ? * MON *)", "Mars/Olympus", "schedule s: unknown time zone 'Mars/Olympus'"),
     ],

@@ -1698,6 +1698,44 @@ def test_ensure_solution_version_ours_after_failed_attempt_is_reused(personalize
     assert (record.arn, record.name, record.action) == (version_arn(2), f"{VERSION_BASE}-r2", "reused")
 
 
+UPDATE_BASE = f"{SOLUTION}-7e7e7e7e7e7e"  # the UPDATE-mode name of the same data
+
+
+def test_ensure_solution_version_scheduled_update_on_unchanged_data_reuses_latest_active(
+    personalize: Any, stubber: Stubber
+) -> None:
+    # GIVEN the latest ACTIVE version was trained FULL on this data (a newer one is still training)
+    expect_solution_exists(stubber)
+    expect_versions(
+        stubber,
+        [version_summary(NEW_VERSION_ARN, "CREATE IN_PROGRESS", day(2)), version_summary(VERSION_ARN, created=day(1))],
+    )
+    expect_describe(stubber, "solutionVersion", VERSION_ARN, version_body(VERSION_BASE, VERSION_ARN))
+    # WHEN an UPDATE schedule's run ensures its version (same data: both modes' names are reusable)
+    spec = {"name": UPDATE_BASE, "trainingMode": "UPDATE", "reuseIfLatestActive": [VERSION_BASE, UPDATE_BASE]}
+    record = ensure.ensure_solution_version(personalize, SOLUTION_ARN, spec)
+    # THEN the latest ACTIVE version is reused: nothing is trained
+    assert record == new_record(
+        "solutionVersion", VERSION_ARN, VERSION_BASE, "ACTIVE", "reused", solutionArn=SOLUTION_ARN
+    )
+
+
+def test_ensure_solution_version_scheduled_on_changed_data_trains_in_the_schedule_mode(
+    personalize: Any, stubber: Stubber
+) -> None:
+    # GIVEN the latest ACTIVE version was trained on other data
+    expect_solution_exists(stubber)
+    expect_versions(stubber, [version_summary(VERSION_ARN, created=day(1))])
+    expect_describe(stubber, "solutionVersion", VERSION_ARN, version_body(OTHER_DATA_VERSION, VERSION_ARN))
+    expect_describe(stubber, "solutionVersion", VERSION_ARN, version_body(OTHER_DATA_VERSION, VERSION_ARN))
+    expect_training(stubber, UPDATE_BASE, trainingMode="UPDATE")
+    # WHEN the scheduled run ensures its version
+    spec = {"name": UPDATE_BASE, "trainingMode": "UPDATE", "reuseIfLatestActive": [VERSION_BASE, UPDATE_BASE]}
+    record = ensure.ensure_solution_version(personalize, SOLUTION_ARN, spec)
+    # THEN it trains, in UPDATE, under the UPDATE name (the pipeline's key is not sent to Personalize)
+    assert (record.arn, record.name, record.action) == (NEW_VERSION_ARN, UPDATE_BASE, "created")
+
+
 @pytest.mark.parametrize("status", ["CREATE FAILED", "CREATE STOPPED", "CREATE STOPPING"])
 def test_ensure_solution_version_failed_trains_again_as_r2(personalize: Any, stubber: Stubber, status: str) -> None:
     # GIVEN the version with the derived name failed or was stopped

@@ -385,13 +385,24 @@ def ensure_solution_version(client: Any, solution_arn: str, spec: dict[str, Any]
     The name hashes the solution's configuration and the data fingerprints, so re-running the same upload
     reuses the version (no second training bill), going back to earlier data reuses the version trained on
     it, and new data trains a new one. A failed training is retried under ``<name>-r2``, ``-r3``...
+
+    A scheduled run passes ``reuseIfLatestActive``: the names this data gives in every training mode. When the
+    solution's latest ACTIVE version has one of them, the data did not change since it was trained (whatever
+    its mode), so it is reused and nothing is trained.
     """
+    spec = dict(spec)
+    same_data = spec.pop("reuseIfLatestActive", None) or []
     base = spec["name"]
     if describe(client, "solution", solution_arn) is None:
         raise ResourceFailed(f"solution {solution_arn} does not exist any more")
     for _ in range(2):  # a second pass only after losing a create race
         summaries = _list_all(client, "list_solution_versions", "solutionVersions", solutionArn=solution_arn)
         summaries.sort(key=lambda v: v["creationDateTime"], reverse=True)
+        latest = next((s for s in summaries if phase_of(s["status"]) is Phase.ACTIVE), None) if same_data else None
+        version = describe(client, "solutionVersion", latest["solutionVersionArn"]) if latest else None
+        if version and any(_attempt_of(name, version["name"]) for name in same_data):
+            arn = version["solutionVersionArn"]
+            return _record("solutionVersion", arn, version["name"], version, "reused", solutionArn=solution_arn)
         attempts: dict[int, dict[str, Any]] = {}
         mode = spec.get("trainingMode", "FULL")
         # Earlier trainings of this solution in the same mode, oldest first: how long this one should take.
