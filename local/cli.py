@@ -346,6 +346,11 @@ def _print_advance(pipeline: LocalPipeline, advance: Advance, out: TextIO) -> No
 
 
 def _print_firing(firing: Firing, out: TextIO) -> None:
+    print(format_firing(firing), file=out, flush=True)
+
+
+def format_firing(firing: Firing) -> str:
+    """The live view's line for a schedule firing: when, which schedule, how late, what it started or why not."""
     late = (
         f" (flexible window: {_duration(firing.fired_at - firing.scheduled_time)} late)"
         if firing.fired_at > firing.scheduled_time
@@ -354,7 +359,7 @@ def _print_firing(firing: Firing, out: TextIO) -> None:
     outcome = (
         f"started {firing.execution_arn.rsplit(':', 1)[-1]}" if firing.execution_arn else f"REFUSED: {firing.refused}"
     )
-    print(f"  {_when(firing.fired_at)}  schedule {firing.name} fired{late}: {outcome}", file=out, flush=True)
+    return f"  {_when(firing.fired_at)}  schedule {firing.name} fired{late}: {outcome}"
 
 
 def _when(epoch: float) -> str:

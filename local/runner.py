@@ -168,6 +168,7 @@ class LocalPipeline:
         self._events_lock = threading.Lock()
         self._triggers: dict[str, Trigger] = {}
         self._firing_groups: dict[str, object] = {}
+        self._wall_start: dict[str, float] = {}
         self._mail: list[Notification] = []
         self.scheduler = SchedulerEngine(self.clock)
         self.emulator.add_listener(self._on_status)
@@ -298,7 +299,14 @@ class LocalPipeline:
     def advance(self, seconds: float, on_fire: Callable[[Firing], None] | None = None) -> list[Firing]:
         """Move the simulated clock ``seconds`` forward, firing the schedules that come due
         (``local.scheduler``); the executions they started have ended when it returns."""
-        firings = self.scheduler.advance(seconds, on_fire)
+
+        def fired(firing: Firing) -> None:
+            if firing.execution_arn:  # a scheduled run's wall time counts from its firing
+                self._wall_start[firing.execution_arn] = time.monotonic()
+            if on_fire:
+                on_fire(firing)
+
+        firings = self.scheduler.advance(seconds, fired)
         for firing in firings:
             if firing.execution_arn:
                 trigger = {"schedule": firing.name, "scheduledTime": firing.scheduled_iso}
@@ -314,7 +322,7 @@ class LocalPipeline:
         wall: float | None = None,
     ) -> RunResult:
         """Wait for execution ``arn`` to end; its result, with the e-mail it sent."""
-        wall = time.monotonic() if wall is None else wall
+        wall = self._wall_start.pop(arn, time.monotonic()) if wall is None else wall
         sfn = boto3.client("stepfunctions")
         group = self._group_of(arn)
         events: list[Event] = []

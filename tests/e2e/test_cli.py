@@ -17,12 +17,14 @@ from local.cli import (
     Advance,
     Upload,
     UsageError,
+    format_firing,
     main,
     parse_duration,
     parse_upload,
     plan,
 )
 from local.runner import DataSync, LocalPipeline
+from local.scheduler import Firing
 
 from .conftest import EXAMPLE_DATA, EXAMPLE_PARAMS
 
@@ -307,3 +309,15 @@ def test_cli_fault_is_shown_where_it_is_injected_and_the_run_still_succeeds() ->
     assert "~ injected throttle on CreateSolutionVersion" in output
     assert "~ injected lambda-throttle on SolutionFunction" in output
     assert "! Lambda.TooManyRequestsException: Rate Exceeded." in output
+
+
+def test_cli_live_view_shows_each_firing_its_lateness_and_a_refusal() -> None:
+    arn = "arn:aws:scheduler:us-east-1:123456789012:schedule/g/daily"
+    on_time = Firing(arn, "daily", "g", 1767668400.0, 1767668400.0, execution_arn="arn:aws:states:x:execution:m:e1")
+    late = Firing(arn, "daily", "g", 1767668400.0, 1767668400.0 + 754, execution_arn="arn:aws:states:x:execution:m:e2")
+    refused = Firing(arn, "daily", "g", 1767668400.0, 1767668400.0, refused="role r does not trust it")
+    assert [format_firing(firing) for firing in (on_time, late, refused)] == [
+        "  Tue 2026-01-06 03:00:00 UTC  schedule daily fired: started e1",
+        "  Tue 2026-01-06 03:12:34 UTC  schedule daily fired (flexible window: 12 min 34 s late): started e2",
+        "  Tue 2026-01-06 03:00:00 UTC  schedule daily fired: REFUSED: role r does not trust it",
+    ]
