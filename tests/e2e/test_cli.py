@@ -54,6 +54,7 @@ INVENTORY_KEYS = {
     "recommenders",
     "batchInferenceJobs",
     "batchSegmentJobs",
+    "schedules",
 }
 
 
@@ -76,6 +77,7 @@ def test_cli_json_last_line_is_the_report_and_exit_0_on_success() -> None:
         ("pipeline", {"upload": "params.json"}),
     ]
     assert report["runs"][0]["notification"]["subject"].startswith("Personalize pipeline succeeded")
+    assert set(report) == {"runs", "firings", "personalize"} and report["firings"] == []
     assert set(report["personalize"]) == INVENTORY_KEYS
     assert len(report["personalize"]["campaigns"]) == 1
 
