@@ -42,6 +42,7 @@ RUN_KEYS = {
     "trigger",
 }
 INVENTORY_KEYS = {
+    "schedules",
     "datasetGroups",
     "schemas",
     "datasets",

@@ -94,6 +94,17 @@ def test_upload_creates_updates_and_deletes_the_dataset_group_schedules(
     assert f"{TRAIN_SCHEDULE} (created): cron(0 3 ? * MON *) UTC, ENABLED" in message
     assert "; next run " in message
 
+    # WHEN the same params.json is uploaded again (a new object version)
+    again = pipeline.run(write_params("again.json", params_with(first)))
+    # THEN the schedules do what they did, now reading the new version
+    assert again.status == "SUCCEEDED", again.notification
+    repinned = json.loads(schedules_of(pipeline)[IMPORT_SCHEDULE]["Target"]["Input"])["detail"]["object"]
+    assert repinned["version-id"] != payload["detail"]["object"]["version-id"]
+    assert (
+        f"{IMPORT_SCHEDULE} (unchanged, now on this upload's params.json): rate(7 days)"
+        in again.notification["message"]
+    )
+
     # WHEN the import schedule is paused and the solution's schedule removed from params.json
     second = {"datasetGroup": {"scheduleExpression": "rate(7 days)", "state": "DISABLED"}}
     updated = pipeline.run(write_params("second.json", params_with(second)))
@@ -167,6 +178,27 @@ def test_scheduled_run_on_new_data_imports_and_trains_in_the_schedule_mode(
     assert personalize.describe_solution_version(solutionVersionArn=new_version)["solutionVersion"]["trainingMode"] == (
         "UPDATE"
     )
+
+
+def test_train_schedule_run_imports_nothing_and_retrains_nothing_over_new_files(
+    open_pipeline: Callable[..., LocalPipeline], write_params: Callable[[str, str], Path]
+) -> None:
+    # GIVEN a solution's retraining schedule created by an upload, then a new interactions file
+    pipeline = open_pipeline()
+    schedules = {"solutions": {SOLUTION: {"scheduleExpression": "rate(1 day)", "trainingMode": "UPDATE"}}}
+    assert pipeline.run(write_params("params.json", params_with(schedules))).status == "SUCCEEDED"
+    before = pipeline.inventory()
+    bucket = pipeline.stack.bucket_name
+    s3 = boto3.client("s3")
+    body = s3.get_object(Bucket=bucket, Key="Interactions/interactions.csv")["Body"].read().decode()
+    header, *rows = body.splitlines()
+    s3.put_object(Bucket=bucket, Key="Interactions/more.csv", Body="\n".join([header, *rows[:1500]]) + "\n")
+    # WHEN the schedule fires
+    run = pipeline.finish(fire(pipeline, schedules_of(pipeline)[TRAIN_SCHEDULE], "2027-01-01T00:00:00Z"))
+    # THEN the run succeeds without importing the new file (that is the import schedule's or an upload's job)
+    # and without training: the data the solution trains on did not change
+    assert run.status == "SUCCEEDED", run.notification
+    assert pipeline.inventory() == before
 
 
 def test_scheduled_run_of_a_deleted_params_version_fails_with_a_clear_email(

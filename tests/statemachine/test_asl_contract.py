@@ -194,6 +194,11 @@ def test_asl_upload_runs_apply_schedules_and_scheduled_runs_keep_them(asl: dict[
     # Load Parameters sees the execution input (a scheduled run's schedule) and passes the run and schedules on
     load = states["Load Parameters"]
     assert load["Parameters"]["Payload"]["executionInput.$"] == "$$.Execution.Input"
+    # the solution version step sees the run's import results (a train schedule's run imports nothing)
+    solutions = states["Train and Deploy"]["Branches"][0]["States"]["Train and Deploy Solutions"]
+    assert solutions["ItemSelector"]["datasets.$"] == "$.datasets"
+    version = solutions["ItemProcessor"]["States"]["Create Solution Version"]["Parameters"]["Payload"]
+    assert version["datasets.$"] == "$.datasets"
     # and Look for Other Runs tells two firings of one schedule apart by the whole input (runs.source_of)
     assert states["Look for Other Runs"]["Parameters"]["Payload"]["executionInput.$"] == "$$.Execution.Input"
     assert (load["ResultSelector"]["run.$"], load["ResultSelector"]["schedules.$"]) == (

@@ -255,6 +255,8 @@ def test_for_scheduled_run_train_keeps_only_its_solution_and_names_both_modes(pr
         "tags": [{"tagKey": "team", "tagValue": "recs"}],
     }
     assert (narrowed["recommenders"], narrowed["run"]) == ([], {"trigger": "schedule", "schedule": schedule})
+    # AND no import: the datasets keep what the last import run put in them
+    assert [d["importData"] for d in narrowed["datasets"]] == [False] * len(plan["datasets"])
 
 
 def test_for_scheduled_run_import_keeps_every_solution_in_the_schedule_mode(project):
@@ -262,6 +264,7 @@ def test_for_scheduled_run_import_keeps_every_solution_in_the_schedule_mode(proj
     schedule = {"name": "n", "kind": "import", "datasetGroup": SHOP, "solution": None, "trainingMode": "FULL"}
     narrowed = schedules.for_scheduled_run(plan, schedule)
     assert [s["solutionVersion"]["trainingMode"] for s in narrowed["solutions"]] == ["FULL", "FULL"]
+    assert narrowed["datasets"] == plan["datasets"]  # imports converge as in an upload run
     assert [s["solutionVersion"]["name"] for s in narrowed["solutions"]] == [
         s["solutionVersion"]["name"] for s in plan["solutions"]
     ]
@@ -310,7 +313,7 @@ MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:stack-pipeline"
 
 def _apply(client: Any, plan: dict[str, Any]) -> list[tuple[str, str]]:
     done = schedules.apply(client, plan, group=GROUP, role_arn=ROLE, state_machine_arn=MACHINE)
-    return [(item["name"], item["action"]) for item in done]
+    return [(item["name"], item["action"] + (" (repinned)" if item["repinned"] else "")) for item in done]
 
 
 def test_apply_creates_keeps_updates_and_deletes_only_the_dataset_group_schedules(project):
@@ -332,13 +335,16 @@ def test_apply_creates_keeps_updates_and_deletes_only_the_dataset_group_schedule
         }
         plan = plan_of(project, data_for_project(), STACK)
         imports, similar = schedule_name(SHOP), schedule_name(SHOP, SIMILAR)
-        # WHEN applied twice, then with one schedule paused and the other removed
+        # WHEN applied twice, then for a new params version, then with one schedule paused and the other removed
         first, second = _apply(client, plan), _apply(client, plan)
+        repinned = _apply(client, {**plan, "source": {**plan["source"], "versionId": "v2"}})
         project["schedules"] = {"datasetGroup": {"scheduleExpression": "rate(7 days)", "state": "DISABLED"}}
         third = _apply(client, plan_of(project, data_for_project(), STACK))
-        # THEN each run converges, and the other group's schedule is untouched
+        # THEN each run converges, and the other group's schedule is untouched; a new params version alone moves
+        # the schedules to it without changing what they do
         assert first == [(imports, "created"), (similar, "created")]
         assert second == [(imports, "unchanged"), (similar, "unchanged")]
+        assert repinned == [(imports, "unchanged (repinned)"), (similar, "unchanged (repinned)")]
         assert third == [(imports, "updated"), (similar, "deleted")]
         names = sorted(s["Name"] for s in client.list_schedules(GroupName=GROUP)["Schedules"])
         assert names == sorted([other, imports])

@@ -309,7 +309,7 @@ def schedule_of(execution_input_document: Mapping[str, Any] | None) -> dict[str,
 
 def for_scheduled_run(plan: dict[str, Any], schedule: Mapping[str, Any]) -> dict[str, Any]:
     """The plan a scheduled run carries out: every solution (kind import) or the schedule's solution only
-    (kind train, with no recommenders), each trained in the schedule's mode only if the data changed since
+    (kind train, with no import and no recommender), each trained in the schedule's mode only if the data changed since
     the solution's latest ACTIVE version (``reuseIfLatestActive``: the version names this data gives in
     either mode)."""
     from .errors import InvalidParameters
@@ -336,7 +336,9 @@ def for_scheduled_run(plan: dict[str, Any], schedule: Mapping[str, Any]) -> dict
                 ],
                 dataset_group=group,
             )
-        plan = {**plan, "recommenders": []}
+        # No import either: the datasets keep what the last import run put in them (ensure.ensure_import).
+        datasets = [{**dataset, "importData": False} for dataset in plan["datasets"]]
+        plan = {**plan, "recommenders": [], "datasets": datasets}
     data = [(d["schema"]["name"], d["fingerprint"]) for d in plan["datasets"]]
     narrowed = []
     for solution in solutions:
@@ -363,8 +365,17 @@ def desired_request(
     return {"Name": entry["name"], "GroupName": group, **entry["request"], "Target": target}
 
 
-def _same(desired: Mapping[str, Any], current: Mapping[str, Any]) -> bool:
-    """Whether the schedule as it is matches the request (Scheduler's defaults filled in on both sides)."""
+def _unpinned(input_text: str | None) -> Any:
+    """A schedule's Input without the params version it pins."""
+    document = json.loads(input_text or "null")
+    if isinstance(document, dict):
+        (document.get("detail") or {}).get("object", {}).pop("version-id", None)
+    return document
+
+
+def _same(desired: Mapping[str, Any], current: Mapping[str, Any], *, but_version: bool = False) -> bool:
+    """Whether the schedule as it is matches the request (Scheduler's defaults filled in on both sides);
+    ``but_version``: whatever params version each pins."""
     for key in ("ScheduleExpression", "ScheduleExpressionTimezone", "State", "FlexibleTimeWindow"):
         if desired.get(key) != current.get(key):
             return False
@@ -379,7 +390,8 @@ def _same(desired: Mapping[str, Any], current: Mapping[str, Any]) -> bool:
     target, have = desired["Target"], current.get("Target") or {}
     if (target["Arn"], target["RoleArn"]) != (have.get("Arn"), have.get("RoleArn")):
         return False
-    if json.loads(target["Input"]) != json.loads(have.get("Input") or "null"):
+    read = _unpinned if but_version else (lambda text: json.loads(text or "null"))
+    if read(target["Input"]) != read(have.get("Input")):
         return False
     return (have.get("RetryPolicy") or {}) == target["RetryPolicy"]
 
@@ -413,13 +425,16 @@ def apply(
         request = desired_request(entry, group, role_arn, state_machine_arn, dataset_group, plan["source"])
         if entry["name"] in existing:
             current = client.get_schedule(GroupName=group, Name=entry["name"])
+            repinned = not _same(request, current) and _same(request, current, but_version=True)
             if _same(request, current):
                 action, arn = "unchanged", current["Arn"]
             else:
-                action, arn = "updated", client.update_schedule(**request)["ScheduleArn"]
+                # Only the pinned params version differs: the schedule does what it did, on this upload's params.
+                action = "unchanged" if repinned else "updated"
+                arn = client.update_schedule(**request)["ScheduleArn"]
         else:
-            action, arn = "created", client.create_schedule(**request)["ScheduleArn"]
-        done.append(_outcome(entry, arn, action))
+            action, arn, repinned = "created", client.create_schedule(**request)["ScheduleArn"], False
+        done.append({**_outcome(entry, arn, action), "repinned": repinned})
     planned = {entry["name"] for entry in plan.get("schedules") or []}
     for name in sorted(set(existing) - planned):
         client.delete_schedule(GroupName=group, Name=name)
@@ -435,6 +450,7 @@ def apply(
                 "solution": None,
                 "trainingMode": None,
                 "action": "deleted",
+                "repinned": False,
             }
         )
     return done
@@ -463,7 +479,8 @@ def describe_schedules(outcomes: Iterable[Mapping[str, Any]], now: dt.datetime) 
         if item["action"] == "deleted":
             lines.append(f"- {item['name']}: deleted (no longer in params.json)")
             continue
-        line = f"- {item['name']} ({item['action']}): {item['expression']} {item['timezone']}, {item['state']}, {what}"
+        action = "unchanged, now on this upload's params.json" if item.get("repinned") else item["action"]
+        line = f"- {item['name']} ({action}): {item['expression']} {item['timezone']}, {item['state']}, {what}"
         line += f" ({item['trainingMode']})"
         upcoming = next_fire_time(item["expression"], item["timezone"], now) if item["state"] == "ENABLED" else None
         if upcoming:
