@@ -186,7 +186,7 @@ class Stack:
 
     @property
     def state_machine_arns(self) -> dict[str, str]:
-        """Logical id -> ARN of every state machine (the pipeline's, the teardown's...)."""
+        """Logical id -> ARN of every state machine (the pipeline's, the teardown's)."""
         return self.of_type("AWS::StepFunctions::StateMachine")
 
     @property

@@ -285,9 +285,13 @@ class LocalPipeline:
             body = path.read_bytes()
         except OSError as error:
             raise SetupError(f"{option} {path}: {error.strerror or error}") from error
+        return self.put(body, key, source=str(path))
+
+    def put(self, body: bytes, key: str, *, source: str | None = None) -> list[str]:
+        """``upload`` of bytes rather than a file (``source`` names where they came from, for ``params``)."""
         sfn = boto3.client("stepfunctions")
         before = {e["executionArn"] for e in self._executions(sfn)}
-        trigger = Trigger({"upload": key}, str(path))
+        trigger = Trigger({"upload": key}, source)
         with self.clock.grouped(trigger):  # the executions it starts, and their Lambda invocations, are its own
             boto3.client("s3").put_object(Bucket=self.stack.bucket_name, Key=key, Body=body)
         started = [e for e in self._executions(sfn) if e["executionArn"] not in before]

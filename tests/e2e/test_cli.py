@@ -55,7 +55,6 @@ INVENTORY_KEYS = {
     "recommenders",
     "batchInferenceJobs",
     "batchSegmentJobs",
-    "schedules",
 }
 
 
