@@ -227,28 +227,37 @@ def test_cli_run_add_data_rerun_imports_only_in_the_second_run(tmp_path: Path) -
     assert len(inventory["datasetImportJobs"]) == 3 and len(inventory["solutionVersions"]) == 2
 
 
-def test_cli_upload_puts_any_file_at_any_key_and_the_parameters_key_starts_a_run(tmp_path: Path) -> None:
-    # GIVEN more interactions and a file no rule matches
+def test_cli_upload_puts_any_file_at_any_key_and_each_rule_key_starts_its_state_machine(tmp_path: Path) -> None:
+    # GIVEN more interactions, a file no rule matches, and a teardown request
     more = tmp_path / "more.csv"
     rows = [f"u0001,i00{n:03d},{1767225600 + n}" for n in range(1, 200)]
     more.write_text("USER_ID,ITEM_ID,TIMESTAMP\n" + "\n".join(rows) + "\n")
     notes = tmp_path / "notes.txt"
     notes.write_text("exported 2026-01-01\n")
-    # WHEN the params are uploaded, then the two files under keys of our choosing, then the params again
+    delete = tmp_path / "delete.json"
+    delete.write_text('{"datasetGroup": {"name": "retail-demo"}}')
+    # WHEN the params are uploaded, the two files under keys of our choosing, the params again, then delete.json
     code, output = run_cli(
         "--upload", f"{EXAMPLE_PARAMS}=params.json",
         "--upload", f"{more}=Interactions/more=2026-01-05.csv", "--upload", f"{notes}=notes.txt",
-        "--upload", f"{EXAMPLE_PARAMS}=params.json", "--json",
+        "--upload", f"{EXAMPLE_PARAMS}=params.json", "--upload", f"{delete}=delete.json", "--json",
     )  # fmt: skip
-    # THEN only the two parameter uploads started runs, through the rule, and the second imported the new key
+    # THEN only the rules' keys started runs, each of its own state machine, in order
     assert code == 0
     report = json.loads(output.splitlines()[-1])
-    assert [(r["stateMachine"], r["trigger"], r["params"]) for r in report["runs"]] == [
-        ("pipeline", {"upload": "params.json"}, str(EXAMPLE_PARAMS)),
-        ("pipeline", {"upload": "params.json"}, str(EXAMPLE_PARAMS)),
+    assert [(r["stateMachine"], r["trigger"], r["params"], r["status"]) for r in report["runs"]] == [
+        ("pipeline", {"upload": "params.json"}, str(EXAMPLE_PARAMS), "SUCCEEDED"),
+        ("pipeline", {"upload": "params.json"}, str(EXAMPLE_PARAMS), "SUCCEEDED"),
+        ("teardown", {"upload": "delete.json"}, str(delete), "SUCCEEDED"),
     ]
     assert report["firings"] == []
-    assert len(report["personalize"]["datasetImportJobs"]) == 3 and len(report["personalize"]["solutionVersions"]) == 2
+    # AND the second run imported the file put under the new key and retrained; the teardown kept only the
+    # three import job records
+    assert (
+        "3 resource(s) created, updated or resumed; 7 reused unchanged." in report["runs"][1]["notification"]["message"]
+    )
+    assert report["runs"][2]["notification"]["subject"] == "Personalize teardown done for retail-demo"
+    assert {kind: len(arns) for kind, arns in report["personalize"].items() if arns} == {"datasetImportJobs": 3}
 
 
 def test_cli_data_sync_uploads_new_or_changed_files_only(
