@@ -355,7 +355,7 @@ class LocalPipeline:
             else None,
             stateMachine=self.stack.state_machine_label(description["stateMachineArn"]),
             trigger=dict(trigger.trigger),
-            wallSeconds=time.monotonic() - wall,
+            wallSeconds=self.scheduler.ended.get(arn, time.monotonic()) - wall,
             started=description["startDate"].timestamp(),
             events=events,
         )

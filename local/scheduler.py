@@ -45,6 +45,7 @@ import dataclasses
 import datetime
 import hashlib
 import re
+import time
 import zoneinfo
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -230,6 +231,8 @@ class SchedulerEngine:
     #: schedule ARN -> (its LastModificationDate when last seen, the last scheduled time handled)
     _handled: dict[str, tuple[float, float]] = field(default_factory=dict)
     firings: list[Firing] = field(default_factory=list)
+    #: Execution ARN -> when (``time.monotonic()``) the engine saw it end: its wall time for the report.
+    ended: dict[str, float] = field(default_factory=dict)
 
     # -- reading moto -----------------------------------------------------------------------------------
     def _backend(self) -> Any:
@@ -309,7 +312,10 @@ class SchedulerEngine:
         """Until the execution ends or, when held, has a thread waiting at its hold."""
 
         def settled() -> bool:
-            return self._status(firing) in _TERMINAL or (group is not None and self.clock.reached(group))
+            if self._status(firing) in _TERMINAL:
+                self.ended.setdefault(str(firing.execution_arn), time.monotonic())
+                return True
+            return group is not None and self.clock.reached(group)
 
         if not self.clock.wait_until(settled, EXECUTION_TIMEOUT_S):
             raise TimeoutError(f"{firing.execution_arn} (schedule {firing.name}) still running after the hang guard")
