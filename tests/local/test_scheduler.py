@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import threading
 import time
 from collections.abc import Iterator
 from itertools import islice
@@ -300,3 +301,29 @@ def test_engine_start_date_in_the_past_is_refused_by_scheduler_on_the_simulated_
     create("ok", "cron(0 * * * ? *)", target, StartDate=datetime.datetime.fromtimestamp(EPOCH + 60, UTC))
     with pytest.raises(boto3.client("scheduler").exceptions.ValidationException):
         create("late", "cron(0 * * * ? *)", target, StartDate=datetime.datetime.fromtimestamp(EPOCH - 3600, UTC))
+
+
+# -- the clock's holds, which the engine relies on ------------------------------------------------------
+
+
+def test_clock_hold_stops_only_the_group_past_its_time_until_raised() -> None:
+    clock, group = SimClock(), object()
+    clock.hold(group, EPOCH + 60)
+    done: list[float] = []
+
+    def work() -> None:
+        clock.advance(30)  # within the hold: goes on
+        clock.advance(100)  # past it: waits until the hold is raised
+        done.append(clock.now())
+
+    # A thread started inside grouped() belongs to the group (local.patches forks its lane in Thread.start).
+    with clock.grouped(group):
+        lane = clock.fork()
+    worker = threading.Thread(target=lambda: (clock.adopt(lane), work()))
+    worker.start()
+    assert clock.wait_until(lambda: clock.reached(group), timeout=10)
+    assert done == [] and worker.is_alive()
+    clock.advance(500)  # a thread outside the group is never held
+    clock.hold(group, EPOCH + 1000)
+    worker.join(10)
+    assert done == [EPOCH + 130] and not clock.reached(group)
