@@ -11,16 +11,12 @@ from local.runner import LocalPipeline, RunResult
 
 def start_teardown(pipeline: LocalPipeline, body: str | bytes) -> str:
     """Upload delete.json; the ARN of the teardown execution the upload started."""
-    sfn = boto3.client("stepfunctions")
-    machine = pipeline.stack.state_machine_arns["TeardownStateMachine"]
-    before = {e["executionArn"] for e in sfn.list_executions(stateMachineArn=machine)["executions"]}
     data = body.encode() if isinstance(body, str) else body
-    boto3.client("s3").put_object(Bucket=pipeline.stack.bucket_name, Key="delete.json", Body=data)
-    (arn,) = [
-        e["executionArn"]
-        for e in sfn.list_executions(stateMachineArn=machine)["executions"]
-        if e["executionArn"] not in before
-    ]
+    (arn,) = pipeline.put(data, "delete.json", source="delete.json")
+    assert (
+        boto3.client("stepfunctions").describe_execution(executionArn=arn)["stateMachineArn"]
+        == (pipeline.stack.state_machine_arns["TeardownStateMachine"])
+    )
     return arn
 
 

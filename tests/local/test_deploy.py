@@ -346,3 +346,18 @@ def test_real_template_topic_policy_lets_only_the_state_machine_role_publish() -
         # AND so may the teardown's
         with iam.acting_as(Caller.for_role(role_arn["TeardownStateMachineRole"], "teardown")):
             sns.publish(TopicArn=stack.topic_arn, Message="from the teardown")
+
+
+def test_stack_with_several_state_machines_names_each_and_keeps_the_pipeline_as_its_state_machine() -> None:
+    # GIVEN a stack with the pipeline's and the teardown's state machines (as the template has)
+    machines = {
+        "TeardownStateMachine": "arn:aws:states:us-east-1:123456789012:stateMachine:app-teardown",
+        "PipelineStateMachine": "arn:aws:states:us-east-1:123456789012:stateMachine:app",
+    }
+    resources = {logical: {"Type": "AWS::StepFunctions::StateMachine"} for logical in machines}
+    stack = Stack("app", "id", "us-east-1", {"Resources": resources}, {}, dict(machines))
+    # THEN each is listed by logical id, the pipeline stays state_machine_arn, and each has its CLI label
+    assert stack.state_machine_arns == machines
+    assert stack.state_machine_arn == machines["PipelineStateMachine"]
+    assert [stack.state_machine_label(arn) for arn in machines.values()] == ["teardown", "pipeline"]
+    assert stack.state_machine_label("arn:aws:states:us-east-1:123456789012:stateMachine:x").endswith(":x")
