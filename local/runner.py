@@ -66,6 +66,9 @@ class RunResult:
     lambdaInvocations: int  # noqa: N815
     simulatedSeconds: float  # noqa: N815
     notification: dict[str, str] | None
+    #: What the run changed since the previous run of its dataset group, as its e-mail says (None: no e-mail
+    #: was composed, e.g. a duplicate delivery).
+    changes: dict[str, Any] | None = None
     wallSeconds: float = 0.0  # noqa: N815
     events: list[Event] = field(default_factory=list, repr=False)
 
@@ -270,6 +273,7 @@ class LocalPipeline:
             lambdaInvocations=self.runtime.invocations - invocations,
             simulatedSeconds=round((description["stopDate"] - description["startDate"]).total_seconds(), 3),
             notification={"subject": last.subject or "", "message": last.message} if last else None,
+            changes=changes_of(history),
             wallSeconds=time.monotonic() - wall,
             events=events,
         )
@@ -350,6 +354,23 @@ _RESOURCE_LABELS = {
     "eventTracker": "event tracker",
     "filter": "filter",
 }
+
+
+#: The states whose task composes the e-mail, and returns the run's ``changes`` beside it.
+SUMMARY_STATES = ("Summarize Run", "Summarize Failure")
+
+
+def changes_of(history: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The ``changes`` the notify function returned to Summarize Run or Summarize Failure (the state keeps only
+    the subject and message, the task's result in the history has it all)."""
+    state, changes = "", None
+    for event in history:
+        if event["type"] == "TaskStateEntered":
+            state = event["stateEnteredEventDetails"]["name"]
+        elif event["type"] == "TaskSucceeded" and state in SUMMARY_STATES:
+            output = json.loads(event["taskSucceededEventDetails"].get("output") or "{}")
+            changes = (output.get("Payload") or {}).get("changes")
+    return changes
 
 
 def _history_event(event: dict[str, Any]) -> Event | None:

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 from .errors import dataset_group_of
+from .history import Changes, section
 from .polling import KIND_LABELS
 
 #: SNS refuses subjects over 100 characters, with line breaks or non-ASCII.
@@ -79,6 +80,8 @@ class RunSummary:
     notes: list[str] = field(default_factory=list)
     #: Batch jobs of the run and the ``.out`` files each wrote (s3:// URIs).
     batch_outputs: list[BatchOutput] = field(default_factory=list)
+    #: What the run changed since the previous run of the dataset group (None: not known).
+    changes: Changes | None = None
 
 
 @dataclass
@@ -183,6 +186,7 @@ def success_message(summary: RunSummary) -> tuple[str, str]:
     body = [
         f"The Amazon Personalize pipeline finished: {first}",
         f"{created} resource(s) created, updated or resumed; {reused} reused unchanged.",
+        *(["", *section(summary.changes)] if summary.changes else []),
         *(["", "Notes", *(f"  - {note}" for note in summary.notes)] if summary.notes else []),
         "",
         "Resources",
@@ -238,7 +242,9 @@ def plain_cause(raw_cause: str | None) -> str:
     return raw_cause.strip()
 
 
-def failure_message(context: FailureContext, execution_arn: str, region: str, dataset_group: str) -> tuple[str, str]:
+def failure_message(
+    context: FailureContext, execution_arn: str, region: str, dataset_group: str, changes: Changes | None = None
+) -> tuple[str, str]:
     where = f" at {context.state}" if context.state else ""
     title = f"Personalize pipeline FAILED{where}: {context.error}"
     # Load Parameters fails before the plan exists: its error names the group when params.json gave a valid one.
@@ -257,6 +263,7 @@ def failure_message(context: FailureContext, execution_arn: str, region: str, da
         "What to do",
         f"  {NEXT_STEPS.get(context.error, DEFAULT_NEXT_STEP)}",
         "",
+        *([*section(changes, failed=True), ""] if changes else []),
     ]
     if context.touched:
         body += ["Resources created or reused before the failure", *_resource_table(context.touched)]
