@@ -235,7 +235,7 @@ def test_derive_changes_failed_run_shows_the_status_each_change_is_in_now() -> N
     # THEN a change that is not ACTIVE says its status
     assert texts(changes) == [
         f"new import into the INTERACTIONS dataset: 586.0 KiB (import job {JOB})",
-        f"new solution version {VERSION} of solution retail-user-personalization (trainingMode FULL) (CREATE FAILED)",
+        f"new solution version {VERSION} of solution retail-user-personalization (trainingMode FULL) - CREATE FAILED",
     ]
 
 

@@ -159,7 +159,7 @@ def derive_changes(
         status = statuses.get(record["arn"], record.get("status", ""))
         if status and status != "ACTIVE":
             change = Change(
-                change.kind, change.name, change.arn, change.action, f"{change.text} ({status})", change.lines
+                change.kind, change.name, change.arn, change.action, f"{change.text} - {status}", change.lines
             )
         changes.append(change)
     for schedule in schedules:
