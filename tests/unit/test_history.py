@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from personalize_pipeline.history import (
+    JSON_ITEMS,
     Change,
     Changes,
     Lookup,
@@ -509,4 +510,13 @@ def test_changes_to_json_is_the_cli_contract() -> None:
                 "lines": ["from v1", "to   v2"],
             }
         ],
+        "itemsLeftOut": 0,
     }
+
+
+def test_changes_to_json_keeps_the_task_result_small() -> None:
+    # GIVEN more changes than the JSON carries (the e-mail is cut at 64 KB on its own)
+    many = Changes(GROUP, PREVIOUS, [MOVED] * (JSON_ITEMS + 3))
+    # WHEN written as JSON THEN the first JSON_ITEMS are kept and the rest counted
+    document = many.to_json()
+    assert (len(document["items"]), document["itemsLeftOut"]) == (JSON_ITEMS, 3)

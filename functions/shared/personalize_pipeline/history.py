@@ -31,6 +31,9 @@ LOOKBACK = 50
 RETENTION_DAYS = 90
 #: The state whose output carries the run guard's verdict.
 GUARD_STATE = "Look for Other Runs"
+#: Changes the JSON document carries at most: it travels in the notify task's result, which Step Functions
+#: limits to 256 KB together with the e-mail (itself cut at 64 KB).
+JSON_ITEMS = 200
 #: Actions of a PollRecord that change something.
 CHANGING = ("created", "updated", "resumed")
 
@@ -85,8 +88,9 @@ class Changes:
                     "text": c.text,
                     "lines": list(c.lines),
                 }
-                for c in self.items
+                for c in self.items[:JSON_ITEMS]
             ],
+            "itemsLeftOut": max(0, len(self.items) - JSON_ITEMS),
         }
 
 
