@@ -226,16 +226,20 @@ def test_derive_changes_other_kinds_and_training_mode_from_the_plan() -> None:
 
 
 def test_derive_changes_failed_run_shows_the_status_each_change_is_in_now() -> None:
-    # GIVEN a failed run: a version created (its training then failed) and an import created (ACTIVE now)
+    # GIVEN a failed run: a version created (its training then failed), an import created (ACTIVE now) and an
+    # earlier run's import waited for (still running)
+    other = f"{PREFIX}:dataset-import-job/retail-demo-users-3b3e02f8427f"
     records = [
         record("datasetImportJob", JOB_ARN, JOB, "created", "CREATE PENDING"),
+        record("datasetImportJob", other, "retail-demo-users-3b3e02f8427f", "resumed", "CREATE IN_PROGRESS"),
         record("solutionVersion", VERSION_ARN, VERSION, "created", "CREATE PENDING", solutionArn=SOLUTION_ARN),
     ]
     # WHEN its changes are derived with the statuses read now
     changes = derive_changes(records, PLAN, statuses={VERSION_ARN: "CREATE FAILED", JOB_ARN: "ACTIVE"})
-    # THEN a change that is not ACTIVE says its status
+    # THEN a change that is not ACTIVE says its status, and the unfinished import is not said to have finished
     assert texts(changes) == [
         f"new import into the INTERACTIONS dataset: 586.0 KiB (import job {JOB})",
+        "dataset import job retail-demo-users-3b3e02f8427f, started by an earlier run - CREATE IN_PROGRESS",
         f"new solution version {VERSION} of solution retail-user-personalization (trainingMode FULL) - CREATE FAILED",
     ]
 

@@ -159,8 +159,8 @@ def derive_changes(
             changes.append(Change("schema", name, arn, "created", f"schema {name} created"))
         if record["action"] not in CHANGING or details.get("pendingUpdate"):
             continue  # reused, or an update still waiting for the resource to accept it: nothing changed yet
-        change = _describe(record, details, plan, names)
         status = statuses.get(record["arn"], record.get("status", ""))
+        change = _describe(record, details, plan, names, finished=status in ("", "ACTIVE"))
         if status and status != "ACTIVE":
             change = Change(
                 change.kind, change.name, change.arn, change.action, f"{change.text} - {status}", change.lines
@@ -172,12 +172,14 @@ def derive_changes(
     return changes
 
 
-def _describe(record: dict[str, Any], details: dict[str, Any], plan: dict[str, Any], names: dict[str, str]) -> Change:
+def _describe(
+    record: dict[str, Any], details: dict[str, Any], plan: dict[str, Any], names: dict[str, str], finished: bool
+) -> Change:
     kind, name, arn, action = record["kind"], record["name"], record["arn"], record["action"]
     label = KIND_LABELS[kind]
     text, lines = f"{label} {name} {action}", ()
     if action == "resumed":
-        text = f"{label} {name}, started by an earlier run, finished"
+        text = f"{label} {name}, started by an earlier run" + (", finished" if finished else "")
     if kind == "dataset" and action == "updated":
         text = f"dataset {name} switched to schema {details.get('schemaName', '')}"
     elif kind == "datasetImportJob" and action == "created":
