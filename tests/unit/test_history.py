@@ -245,20 +245,25 @@ def test_derive_changes_failed_run_shows_the_status_each_change_is_in_now() -> N
 
 
 def test_derive_changes_schedules_created_updated_deleted_not_unchanged() -> None:
-    # GIVEN Apply Schedules' output: one schedule of each action
+    # GIVEN Apply Schedules' output: one schedule of each action (a deleted one no longer names its solution)
+    schedule = {"expression": "rate(1 day)", "timezone": "UTC", "state": "ENABLED", "trainingMode": "FULL"}
     schedules = [
-        {"name": "s-import", "arn": "a1", "expression": "rate(7 days)", "state": "ENABLED", "action": "created"},
+        {**schedule, "name": "s-import", "arn": "a1", "kind": "import", "solution": None, "action": "created"},
         {
+            **schedule,
             "name": "s-train",
             "arn": "a2",
             "expression": "cron(0 3 ? * MON *)",
             "timezone": "Europe/Paris",
             "state": "DISABLED",
+            "kind": "train",
             "solution": "retail-user-personalization",
+            "trainingMode": "UPDATE",
             "action": "updated",
         },
-        {"name": "s-old", "arn": "a3", "expression": "rate(1 day)", "action": "deleted"},
-        {"name": "s-same", "arn": "a4", "expression": "rate(1 day)", "action": "unchanged"},
+        {"name": "s-old", "arn": "a3", "expression": None, "timezone": None, "state": "ENABLED", "kind": "train"}
+        | {"solution": None, "trainingMode": None, "action": "deleted"},
+        {**schedule, "name": "s-same", "arn": "a4", "kind": "import", "solution": None, "action": "unchanged"},
     ]
     # WHEN the changes are derived THEN the three that changed are listed, the unchanged one is not
     assert derive_changes([], PLAN, schedules) == [
@@ -267,17 +272,17 @@ def test_derive_changes_schedules_created_updated_deleted_not_unchanged() -> Non
             "s-import",
             "a1",
             "created",
-            "schedule s-import (imports and retrains) created: rate(7 days), ENABLED",
+            "schedule s-import (imports and retrains, trainingMode FULL) created: rate(1 day) UTC, ENABLED",
         ),
         Change(
             "schedule",
             "s-train",
             "a2",
             "updated",
-            "schedule s-train (retrains solution retail-user-personalization) updated: cron(0 3 ? * MON *) "
-            "Europe/Paris, DISABLED",
+            "schedule s-train (retrains solution retail-user-personalization, trainingMode UPDATE) updated: "
+            "cron(0 3 ? * MON *) Europe/Paris, DISABLED",
         ),
-        Change("schedule", "s-old", "a3", "deleted", "schedule s-old (imports and retrains) deleted"),
+        Change("schedule", "s-old", "a3", "deleted", "schedule s-old (retrains a solution) deleted"),
     ]
 
 

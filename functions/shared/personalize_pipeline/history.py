@@ -233,7 +233,14 @@ def _mode(plan: dict[str, Any], solution_name: str) -> str:
 
 def _schedule_change(schedule: dict[str, Any]) -> Change:
     name, action = schedule.get("name", ""), schedule["action"]
-    what = f"retrains solution {schedule['solution']}" if schedule.get("solution") else "imports and retrains"
+    # Apply Schedules' kinds: "import" (the dataset group's) or "train" (a solution's; a deleted one no longer
+    # names its solution).
+    if schedule.get("kind") == "import":
+        what = "imports and retrains"
+    else:
+        what = f"retrains solution {schedule['solution']}" if schedule.get("solution") else "retrains a solution"
+    if schedule.get("trainingMode") and action != "deleted":
+        what += f", trainingMode {schedule['trainingMode']}"
     text = f"schedule {name} ({what}) {action}"
     if action != "deleted" and schedule.get("expression"):
         timezone = f" {schedule['timezone']}" if schedule.get("timezone") else ""
