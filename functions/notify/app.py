@@ -7,8 +7,11 @@ what the run had created so far. Both: what the run changed since the previous r
 (personalize_pipeline.history), also returned as ``changes`` for ``python -m local run``.
 """
 
+from datetime import UTC, datetime
+
 from botocore.exceptions import ClientError
 
+from personalize_pipeline import schedules
 from personalize_pipeline.clients import client
 from personalize_pipeline.config import console_region
 from personalize_pipeline.history import (
@@ -28,6 +31,7 @@ from personalize_pipeline.messages import (
     RunSummary,
     failure_context,
     failure_message,
+    started_by,
     success_message,
     tracking_lines,
 )
@@ -100,12 +104,14 @@ def _success(event: dict) -> dict:
         recommenders=recommenders,
         notes=[note for solution in event["plan"]["solutions"] for note in solution.get("notes", [])],
         batch_outputs=batch_outputs,
+        # Next fire times are counted from this run's start: the same run always writes the same e-mail.
+        schedules=schedules.describe_schedules(event.get("schedules") or [], _start_of(event)),
+        started_by=started_by((event["plan"].get("run") or {}).get("schedule")),
     )
-    schedules = event.get("schedules") or []
     summary.changes = Changes(
         group["name"],
         _previous_run(event, group["name"]),
-        derive_changes(success_records(event), event["plan"], schedules),
+        derive_changes(success_records(event), event["plan"], event.get("schedules") or []),
     )
     subject, message = success_message(summary)
     return {"subject": subject, "message": message, "changes": summary.changes.to_json()}
@@ -135,11 +141,12 @@ def _failure(event: dict) -> dict:
             line.status = effective_status(line.kind, resource)[0] if resource else "deleted"
     changes = None
     if group:  # without a dataset group (invalid params) nothing was created and no run is comparable
-        schedules = (state.get("deployed") or {}).get("schedules") or []
+        applied = (state.get("deployed") or {}).get("schedules") or []
         statuses = {line.arn: line.status for line in context.touched}
-        items = derive_changes(history_records(events), state.get("plan"), schedules, statuses)
+        items = derive_changes(history_records(events), state.get("plan"), applied, statuses)
         changes = Changes(group, _previous_run(event, group), items)
-    subject, message = failure_message(context, execution_arn, console_region(), group, changes)
+    schedule_line = started_by(schedules.schedule_of(state))
+    subject, message = failure_message(context, execution_arn, console_region(), group, schedule_line, changes)
     return {"subject": subject, "message": message, "changes": changes.to_json() if changes else None}
 
 
@@ -166,3 +173,8 @@ def _previous_run(event: dict, group: str) -> Lookup:
         # The e-mail still says what changed; only the previous run stays unnamed, and says why.
         logger.exception("previous run unavailable")
         return Lookup(None, error=error_code(error) or "error")
+
+
+def _start_of(event: dict) -> datetime:
+    start = event.get("startTime")
+    return datetime.fromisoformat(start.replace("Z", "+00:00")) if start else datetime.now(UTC)

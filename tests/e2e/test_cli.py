@@ -28,6 +28,7 @@ RUN_KEYS = {
     "changes",
 }
 INVENTORY_KEYS = {
+    "schedules",
     "datasetGroups",
     "schemas",
     "datasets",

@@ -97,7 +97,7 @@ def test_failure_message_section_shows_what_changed_before_the_failure() -> None
     )
     # WHEN the failure e-mail is written
     _, body = failure_message(
-        context, EXECUTION_ARN, REGION, "retail-demo", Changes("retail-demo", PREVIOUS, NEW_DATA[:1])
+        context, EXECUTION_ARN, REGION, "retail-demo", changes=Changes("retail-demo", PREVIOUS, NEW_DATA[:1])
     )
     # THEN the section comes after what to do, before the resources
     step = "  Fix the cause above, then upload the parameters file again: resources that are ACTIVE are reused, "
@@ -117,7 +117,7 @@ def test_failure_message_refused_run_changed_nothing() -> None:
     running = Lookup(PreviousRun("run-7", EXECUTION_ARN[:-1] + "7", "2026-01-05T09:30:30.000Z", "RUNNING"), 1)
     context = FailureContext("Look for Other Runs", "RunInProgress", "execution run-7 is already running", [])
     # WHEN the failure e-mail is written
-    _, body = failure_message(context, EXECUTION_ARN, REGION, "retail-demo", Changes("retail-demo", running))
+    _, body = failure_message(context, EXECUTION_ARN, REGION, "retail-demo", changes=Changes("retail-demo", running))
     # THEN it names the running one and says this run changed nothing
     assert (
         "\n\nSince the previous run (what this run changed before it failed)\n"
