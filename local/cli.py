@@ -390,6 +390,11 @@ def _print_outcome(result: RunResult, out: TextIO) -> None:
         f"{result.lambdaInvocations} Lambda invocations",
         file=out,
     )
+    if result.changes:  # the run history, as the e-mail below says it
+        print(f"  {result.changes['previousRunNote']}", file=out)
+        print(f"  Changed by this run:{'' if result.changes['items'] else ' nothing'}", file=out)
+        for change in result.changes["items"]:
+            print(f"    - {change['text']}", *(f"\n        {line}" for line in change["lines"]), sep="", file=out)
     if result.notification:
         print(f"\n  E-mail  Subject: {result.notification['subject']}", file=out)
         for line in result.notification["message"].rstrip().splitlines():

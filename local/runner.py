@@ -94,6 +94,9 @@ class RunResult:
     stateMachine: str = "pipeline"  # noqa: N815
     #: ``{"upload": key}`` or ``{"schedule": name, "scheduledTime": iso}``.
     trigger: dict[str, str] = field(default_factory=dict)
+    #: What the run changed since the previous run of its dataset group, as its e-mail says (None: no e-mail
+    #: was composed, e.g. a duplicate delivery, or a teardown run).
+    changes: dict[str, Any] | None = None
     wallSeconds: float = 0.0  # noqa: N815
     #: Simulated start time (epoch seconds), for ordering and the live view's clock.
     started: float = 0.0
@@ -355,6 +358,7 @@ class LocalPipeline:
             else None,
             stateMachine=self.stack.state_machine_label(description["stateMachineArn"]),
             trigger=dict(trigger.trigger),
+            changes=changes_of(history),
             wallSeconds=self.scheduler.ended.get(arn, time.monotonic()) - wall,
             started=description["startDate"].timestamp(),
             events=events,
@@ -479,6 +483,23 @@ _RESOURCE_LABELS = {
     "eventTracker": "event tracker",
     "filter": "filter",
 }
+
+
+#: The states whose task composes the e-mail, and returns the run's ``changes`` beside it.
+SUMMARY_STATES = ("Summarize Run", "Summarize Failure")
+
+
+def changes_of(history: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The ``changes`` the notify function returned to Summarize Run or Summarize Failure (the state keeps only
+    the subject and message, the task's result in the history has it all)."""
+    state, changes = "", None
+    for event in history:
+        if event["type"] == "TaskStateEntered":
+            state = event["stateEnteredEventDetails"]["name"]
+        elif event["type"] == "TaskSucceeded" and state in SUMMARY_STATES:
+            output = json.loads(event["taskSucceededEventDetails"].get("output") or "{}")
+            changes = (output.get("Payload") or {}).get("changes")
+    return changes
 
 
 def _history_event(event: dict[str, Any]) -> Event | None:

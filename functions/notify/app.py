@@ -3,7 +3,8 @@
 Success: every ARN created or reused, the solution version's offline metrics and the time Personalize
 spent on each step (from the resources' own timestamps). Failure: the failing state (found in the
 execution history, even inside a Map iteration), the error, the cause in plain words, what to do, and
-what the run had created so far.
+what the run had created so far. Both: what the run changed since the previous run of its dataset group
+(personalize_pipeline.history), also returned as ``changes`` for ``python -m local run``.
 """
 
 from datetime import UTC, datetime
@@ -13,6 +14,16 @@ from botocore.exceptions import ClientError
 from personalize_pipeline import schedules
 from personalize_pipeline.clients import client
 from personalize_pipeline.config import console_region
+from personalize_pipeline.history import (
+    Changes,
+    Lookup,
+    derive_changes,
+    find_previous_run,
+    history_records,
+    state_machine_of,
+    success_records,
+    utc_ms,
+)
 from personalize_pipeline.messages import (
     BatchOutput,
     Line,
@@ -25,7 +36,7 @@ from personalize_pipeline.messages import (
     tracking_lines,
 )
 from personalize_pipeline.observability import instrumented, logger, metrics
-from personalize_pipeline.resources import describe, effective_status, seconds_of
+from personalize_pipeline.resources import describe, effective_status, error_code, seconds_of
 
 
 @instrumented
@@ -97,8 +108,13 @@ def _success(event: dict) -> dict:
         schedules=schedules.describe_schedules(event.get("schedules") or [], _start_of(event)),
         started_by=started_by((event["plan"].get("run") or {}).get("schedule")),
     )
+    summary.changes = Changes(
+        group["name"],
+        _previous_run(event, group["name"]),
+        derive_changes(success_records(event), event["plan"], event.get("schedules") or []),
+    )
     subject, message = success_message(summary)
-    return {"subject": subject, "message": message}
+    return {"subject": subject, "message": message, "changes": summary.changes.to_json()}
 
 
 def _failure(event: dict) -> dict:
@@ -123,9 +139,40 @@ def _failure(event: dict) -> dict:
                 logger.exception("could not refresh the status of %s", line.arn)
                 continue
             line.status = effective_status(line.kind, resource)[0] if resource else "deleted"
+    changes = None
+    if group:  # without a dataset group (invalid params) nothing was created and no run is comparable
+        applied = (state.get("deployed") or {}).get("schedules") or []
+        statuses = {line.arn: line.status for line in context.touched}
+        items = derive_changes(history_records(events), state.get("plan"), applied, statuses)
+        changes = Changes(group, _previous_run(event, group), items)
     schedule_line = started_by(schedules.schedule_of(state))
-    subject, message = failure_message(context, execution_arn, console_region(), group, schedule_line)
-    return {"subject": subject, "message": message}
+    subject, message = failure_message(context, execution_arn, console_region(), group, schedule_line, changes)
+    return {"subject": subject, "message": message, "changes": changes.to_json() if changes else None}
+
+
+def _previous_run(event: dict, group: str) -> Lookup:
+    """The previous run of ``group``: this state machine's executions, newest first, and the start of each
+    older one's history (ListExecutions, GetExecutionHistory)."""
+    sfn = client("stepfunctions")
+    arn = event["executionArn"]
+
+    def executions():
+        for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=state_machine_of(arn)):
+            yield from page["executions"]
+
+    def history_pages(execution_arn: str):
+        pages = sfn.get_paginator("get_execution_history").paginate(
+            executionArn=execution_arn, includeExecutionData=True
+        )
+        for page in pages:
+            yield page["events"]
+
+    try:
+        return find_previous_run(executions(), history_pages, (arn, utc_ms(event["startTime"])), group)
+    except ClientError as error:
+        # The e-mail still says what changed; only the previous run stays unnamed, and says why.
+        logger.exception("previous run unavailable")
+        return Lookup(None, error=error_code(error) or "error")
 
 
 def _start_of(event: dict) -> datetime:

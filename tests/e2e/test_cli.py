@@ -40,6 +40,7 @@ RUN_KEYS = {
     "notification",
     "stateMachine",
     "trigger",
+    "changes",
 }
 INVENTORY_KEYS = {
     "schedules",
@@ -85,7 +86,16 @@ def test_cli_json_last_line_is_the_report_and_exit_0_on_success() -> None:
 def test_cli_failed_last_run_exits_1() -> None:
     code, output = run_cli("--fail", "campaign", "--json")
     assert code == 1
-    assert json.loads(output.splitlines()[-1])["runs"][0]["status"] == "FAILED"
+    run = json.loads(output.splitlines()[-1])["runs"][0]
+    assert run["status"] == "FAILED"
+    # AND its changes are what it did before it failed, the campaign with the status it failed in
+    changes = run["changes"]
+    assert [(item["kind"], item["action"]) for item in changes["items"]][-3:] == [
+        ("solution", "created"),
+        ("solutionVersion", "created"),
+        ("campaign", "created"),
+    ]
+    assert changes["items"][-1]["text"].endswith(" - CREATE FAILED")
 
 
 def test_cli_live_view_shows_states_status_changes_email_and_summary() -> None:
@@ -98,6 +108,11 @@ def test_cli_live_view_shows_states_status_changes_email_and_summary() -> None:
     assert "> Create Schema and Dataset [INTERACTIONS]" in output
     assert "E-mail  Subject: Personalize pipeline succeeded" in output
     assert "Summary" in output and "SUCCEEDED" in output
+    # AND what the run changed, after its outcome (the e-mail's "Since the previous run" says the same)
+    assert (
+        "  Previous run: none of dataset group 'retail-demo' (Step Functions keeps an execution for 90 days after it "
+        "ends): this is its first recorded run\n  Changed by this run:\n    - dataset group retail-demo created\n"
+    ) in output
     # AND no handler log line leaks into the view
     assert '"level"' not in output
 
@@ -225,6 +240,56 @@ def test_cli_run_add_data_rerun_imports_only_in_the_second_run(tmp_path: Path) -
     assert [run["status"] for run in report["runs"]] == ["SUCCEEDED", "SUCCEEDED"]
     inventory = report["personalize"]
     assert len(inventory["datasetImportJobs"]) == 3 and len(inventory["solutionVersions"]) == 2
+
+
+def test_cli_json_changes_first_run_unchanged_rerun_and_new_data(tmp_path: Path) -> None:
+    # GIVEN more interactions to add after two runs of the example
+    more = tmp_path / "more" / "Interactions"
+    more.mkdir(parents=True)
+    rows = [f"u0001,i00{n:03d},{1767225600 + n}" for n in range(1, 200)]
+    (more / "more.csv").write_text("USER_ID,ITEM_ID,TIMESTAMP\n" + "\n".join(rows) + "\n")
+    # WHEN the example runs, runs again unchanged, then again after the new data is synced
+    params = str(EXAMPLE_PARAMS)
+    code, output = run_cli(
+        "--data", str(EXAMPLE_DATA), "--params", params, "--params", params,
+        "--data", str(tmp_path / "more"), "--params", params, "--json",
+    )  # fmt: skip
+    assert code == 0
+    runs = json.loads(output.splitlines()[-1])["runs"]
+    first, same, new = (run["changes"] for run in runs)
+    # THEN the first run names no previous run and lists everything it created
+    assert first["previousRun"] is None
+    assert [(item["kind"], item["action"]) for item in first["items"]] == [
+        ("datasetGroup", "created"),
+        ("schema", "created"),
+        ("dataset", "created"),
+        ("datasetImportJob", "created"),
+        ("schema", "created"),
+        ("dataset", "created"),
+        ("datasetImportJob", "created"),
+        ("solution", "created"),
+        ("solutionVersion", "created"),
+        ("campaign", "created"),
+    ]
+    # AND the unchanged re-run names the first run and changed nothing
+    previous = same["previousRun"]
+    assert (previous["executionArn"], previous["status"]) == (runs[0]["executionArn"], "SUCCEEDED")
+    assert previous["name"] == runs[0]["executionArn"].rsplit(":", 1)[-1]
+    assert same["items"] == []
+    # AND the re-run on new data names the second run, imports the whole Interactions folder again, trains a
+    # new version and moves the campaign from the first version to it
+    assert new["previousRun"]["executionArn"] == runs[1]["executionArn"]
+    folder = sum(path.stat().st_size for path in [*(EXAMPLE_DATA / "Interactions").glob("*.csv"), more / "more.csv"])
+    old_version = next(item["arn"] for item in first["items"] if item["kind"] == "solutionVersion")
+    job, version, campaign = new["items"]
+    assert (
+        job["text"] == f"new import into the INTERACTIONS dataset: {folder / 1024:.1f} KiB (import job {job['name']})"
+    )
+    assert (version["kind"], version["action"]) == ("solutionVersion", "created")
+    assert (campaign["text"], campaign["lines"]) == (
+        "campaign retail-user-personalization-campaign moved to a new solution version",
+        [f"from {old_version}", f"to   {version['arn']} ({version['name']})"],
+    )
 
 
 def test_cli_upload_puts_any_file_at_any_key_and_each_rule_key_starts_its_state_machine(tmp_path: Path) -> None:

@@ -86,5 +86,17 @@ def test_schedule_fires_under_advance_retrains_only_on_new_data_and_goes_when_re
     inventory = report["personalize"]
     assert inventory["schedules"] == []
     assert (len(inventory["datasetImportJobs"]), len(inventory["solutionVersions"])) == (3, 2)
+    # AND each run says what changed since the previous run of the group, which it names: the schedule created,
+    # nothing on unchanged data, the new import, version and campaign move, the schedule deleted
+    previous = [r["changes"]["previousRun"] for r in runs]
+    assert [p and p["executionArn"] for p in previous] == [None, *(r["executionArn"] for r in runs[:3])]
+    items = [[(item["kind"], item["action"]) for item in r["changes"]["items"]] for r in runs]
+    assert items[1:] == [
+        [],
+        [("datasetImportJob", "created"), ("solutionVersion", "created"), ("campaign", "updated")],
+        [("schedule", "deleted")],
+    ]
+    assert items[0][-1] == ("schedule", "created")
+    assert f"- schedule {IMPORT_SCHEDULE} (imports and retrains) deleted" in removed
     # AND four simulated days took seconds (deploy and the first full run included)
     assert wall < 120

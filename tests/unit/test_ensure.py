@@ -2079,18 +2079,20 @@ def test_ensure_campaign_same_settings_is_reused_without_update(
 
 
 @pytest.mark.parametrize(
-    ("spec", "version", "update"),
+    ("spec", "version", "update", "changed"),
     [
         pytest.param(
             dict(CAMPAIGN_SPEC),
             NEW_VERSION_ARN,
             {"solutionVersionArn": NEW_VERSION_ARN, "minProvisionedTPS": 1},
+            ["solutionVersionArn"],
             id="new-version",
         ),
         pytest.param(
             {**CAMPAIGN_SPEC, "minProvisionedTPS": 5},
             VERSION_ARN,
             {"solutionVersionArn": VERSION_ARN, "minProvisionedTPS": 5},
+            ["minProvisionedTPS"],
             id="more-capacity",
         ),
         pytest.param(
@@ -2101,12 +2103,13 @@ def test_ensure_campaign_same_settings_is_reused_without_update(
                 "minProvisionedTPS": 1,
                 "campaignConfig": {"enableMetadataWithRecommendations": True},
             },
+            ["campaignConfig"],
             id="new-config",
         ),
     ],
 )
 def test_ensure_campaign_changed_settings_updates_with_exact_params(
-    personalize: Any, stubber: Stubber, spec: dict[str, Any], version: str, update: dict[str, Any]
+    personalize: Any, stubber: Stubber, spec: dict[str, Any], version: str, update: dict[str, Any], changed: list[str]
 ) -> None:
     # GIVEN an ACTIVE campaign on the current version with TPS 1
     expect_describe(stubber, "campaign", CAMPAIGN_ARN, campaign_body())
@@ -2121,6 +2124,7 @@ def test_ensure_campaign_changed_settings_updates_with_exact_params(
     record = ensure.ensure_campaign(personalize, PREFIX, version, spec)
     # THEN the campaign is updated in place and the update (not the old ACTIVE) is polled
     # ... and expected to take as long as the campaign's creation did (T0 -> T1, 420 s)
+    # ... and the record says which version it moves from and which settings changed (the run history)
     assert record == new_record(
         "campaign",
         CAMPAIGN_ARN,
@@ -2128,6 +2132,8 @@ def test_ensure_campaign_changed_settings_updates_with_exact_params(
         "CREATE PENDING",
         "updated",
         solutionVersionArn=version,
+        previousSolutionVersionArn=VERSION_ARN,
+        updatedSettings=changed,
         estimatedSeconds=420,
     )
 
@@ -2180,7 +2186,12 @@ def test_ensure_campaign_create_race_active_on_other_version_is_updated(personal
     assert (record.status, record.action, record.details) == (
         "CREATE PENDING",
         "updated",
-        {"solutionVersionArn": NEW_VERSION_ARN, "estimatedSeconds": 420},
+        {
+            "solutionVersionArn": NEW_VERSION_ARN,
+            "previousSolutionVersionArn": OLD_VERSION_ARN,
+            "updatedSettings": ["solutionVersionArn"],
+            "estimatedSeconds": 420,
+        },
     )
 
 

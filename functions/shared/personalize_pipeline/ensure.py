@@ -496,6 +496,11 @@ def ensure_campaign(client: Any, arn_prefix: str, solution_version_arn: str, spe
         _fail_if_unusable("campaign", name, existing)
     # The campaign's own history: how long its creation, or its latest update, took.
     latest = existing.get("latestCampaignUpdate") or existing
+    # What the update changes, for the run history: the version it moves from, and the settings that differ.
+    changed = {
+        "previousSolutionVersionArn": current.get("solutionVersionArn"),
+        "updatedSettings": [key for key in wanted if _differences({key: wanted[key]}, current)],
+    }
     client.update_campaign(campaignArn=arn, **wanted)
     resource = describe(client, "campaign", arn) or existing
     return _record(
@@ -505,6 +510,7 @@ def ensure_campaign(client: Any, arn_prefix: str, solution_version_arn: str, spe
         resource,
         "updated",
         solutionVersionArn=solution_version_arn,
+        **changed,
         **_history([_took_seconds(latest)]),
     )
 

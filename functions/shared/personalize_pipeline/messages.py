@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 from .errors import dataset_group_of
+from .history import Changes, section
 from .polling import KIND_LABELS
 
 #: SNS refuses subjects over 100 characters, with line breaks or non-ASCII.
@@ -83,6 +84,8 @@ class RunSummary:
     schedules: list[str] = field(default_factory=list)
     #: The schedule that started a scheduled run (started_by), or "" for an upload run.
     started_by: str = ""
+    #: What the run changed since the previous run of the dataset group (None: not known).
+    changes: Changes | None = None
 
 
 @dataclass
@@ -188,6 +191,7 @@ def success_message(summary: RunSummary) -> tuple[str, str]:
         f"The Amazon Personalize pipeline finished: {first}",
         *([summary.started_by] if summary.started_by else []),
         f"{created} resource(s) created, updated or resumed; {reused} reused unchanged.",
+        *(["", *section(summary.changes)] if summary.changes else []),
         *(["", "Notes", *(f"  - {note}" for note in summary.notes)] if summary.notes else []),
         "",
         "Resources",
@@ -262,7 +266,12 @@ def started_by(schedule: dict[str, Any] | None) -> str:
 
 
 def failure_message(
-    context: FailureContext, execution_arn: str, region: str, dataset_group: str, schedule_line: str = ""
+    context: FailureContext,
+    execution_arn: str,
+    region: str,
+    dataset_group: str,
+    schedule_line: str = "",
+    changes: Changes | None = None,
 ) -> tuple[str, str]:
     where = f" at {context.state}" if context.state else ""
     title = f"Personalize pipeline FAILED{where}: {context.error}"
@@ -283,6 +292,7 @@ def failure_message(
         "What to do",
         f"  {NEXT_STEPS.get(context.error, DEFAULT_NEXT_STEP)}",
         "",
+        *([*section(changes, failed=True), ""] if changes else []),
     ]
     if context.touched:
         body += ["Resources created or reused before the failure", *_resource_table(context.touched)]
