@@ -1,0 +1,78 @@
+"""What a model trains on, and the integer indexes of its users and items."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..training import Interaction
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    """Interactions already selected by the solution's eventType / eventValueThreshold, plus metadata.
+
+    ``items`` and ``users`` map ids to their Items / Users dataset records (empty when there is none).
+    """
+
+    interactions: Sequence[Interaction]
+    items: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    users: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Indexed:
+    """Users and items numbered in order of first appearance; the interaction counts as a sparse matrix.
+
+    Items of the Items dataset that no interaction mentions are numbered after the others, so a model can
+    name them (they score zero wherever the score comes from interactions).
+    """
+
+    users: list[str]
+    items: list[str]
+    user_index: dict[str, int]
+    item_index: dict[str, int]
+    #: users x items, number of interactions of the user with the item (float32, CSR).
+    counts: sp.csr_matrix
+    #: per user, the index of their newest interaction's item (-1 if none).
+    latest_item: np.ndarray
+    #: the interactions' timestamps and item indexes, in input order (for time-windowed counts).
+    timestamps: np.ndarray
+    item_rows: np.ndarray
+
+    @classmethod
+    def build(cls, data: TrainingData) -> Indexed:
+        user_index: dict[str, int] = {}
+        item_index: dict[str, int] = {}
+        n = len(data.interactions)
+        user_rows = np.empty(n, dtype=np.int32)
+        item_rows = np.empty(n, dtype=np.int32)
+        timestamps = np.empty(n, dtype=np.int64)
+        for row, interaction in enumerate(data.interactions):
+            user_rows[row] = user_index.setdefault(interaction.user, len(user_index))
+            item_rows[row] = item_index.setdefault(interaction.item, len(item_index))
+            timestamps[row] = interaction.timestamp
+        for item in sorted(data.items):
+            item_index.setdefault(item, len(item_index))
+        shape = (len(user_index), len(item_index))
+        counts = sp.csr_matrix((np.ones(n, dtype=np.float32), (user_rows, item_rows)), shape=shape)
+        counts.sum_duplicates()
+        latest_item = np.full(len(user_index), -1, dtype=np.int64)
+        if n:
+            # Stable sort by time: the last row of each user in that order is their newest (import order on ties).
+            order = np.argsort(timestamps, kind="stable")
+            latest_item[user_rows[order]] = item_rows[order]
+        return cls(
+            users=list(user_index),
+            items=list(item_index),
+            user_index=user_index,
+            item_index=item_index,
+            counts=counts,
+            latest_item=latest_item,
+            timestamps=timestamps,
+            item_rows=item_rows,
+        )
