@@ -5,7 +5,7 @@ Ties are broken by id everywhere, so two models trained alike answer alike, item
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -103,11 +103,18 @@ class Model:
 
     def users_for_item(self, item_id: str, num_results: int) -> list[tuple[str, float]]:
         """The users most likely to interact with the item, best first (an unknown item has none)."""
+        return self.users_for_items([[item_id]], num_results)
+
+    def users_for_items(self, groups: Sequence[Sequence[str]], num_results: int) -> list[tuple[str, float]]:
+        """The users most likely to interact with items of every group: a user's score is the sum over the
+        groups of their mean affinity to the group's items (Item-Attribute-Affinity's ``A AND B``); groups
+        without a known item add nothing, and with no known item at all there is no segment."""
         index = self.indexed
-        item = index.item_index.get(item_id)
-        if item is None or not index.users:
+        known = [[index.item_index[i] for i in group if i in index.item_index] for group in groups]
+        known = [group for group in known if group]
+        if not known or not index.users:
             return []
-        raw = self.user_affinity(item)
+        raw = sum(np.mean([self.user_affinity(i) for i in group], axis=0) for group in known)
         order = np.lexsort((self._user_id_rank, -raw))[:num_results]
         shown = _softmax(raw[order]) if len(order) else order
         return [(index.users[u], round(float(s), SCORE_DIGITS)) for u, s in zip(order, shown, strict=True)]
