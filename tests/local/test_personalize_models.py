@@ -10,6 +10,7 @@ import pytest
 
 from local.personalize import batch
 from local.personalize.algorithms import TrainingData, train
+from local.personalize.algorithms.data import Indexed
 from local.personalize.algorithms.evaluation import evaluate
 from local.personalize.training import Interaction
 
@@ -65,6 +66,30 @@ def test_user_personalization_planted_groups_recommends_the_users_group(data: Tr
     assert all(len(top) == 4 and not any((user, item) in seen for item, _ in top) for user, top in tops.items())
     in_group = sum(item.startswith(f"g{group_of(user)}-") for user, top in tops.items() for item, _ in top)
     assert in_group >= 108, tops
+
+
+def test_user_personalization_v2_follows_a_users_latest_taste_more_than_v1() -> None:
+    # GIVEN users whose 14 oldest interactions are in their group and 6 newest in the next group
+    rng = random.Random(3)
+    rows = []
+    for u in range(300):
+        user, group = f"u{u:03d}", u % GROUPS
+        old = [f"g{group}-{n:02d}" for n in rng.sample(range(GROUP_ITEMS), 14)]
+        new = [f"g{(group + 1) % GROUPS}-{n:02d}" for n in rng.sample(range(GROUP_ITEMS), 6)]
+        rows += [Interaction(user, item, 1000 * n + u) for n, item in enumerate(old + new)]
+    data = TrainingData(rows)
+
+    # WHEN v1 and v2 recommend 5 items to each of the first 60 users
+    def new_taste_share(recipe: str) -> int:
+        model = train(recipe, data)
+        return sum(
+            item.startswith(f"g{(u % GROUPS + 1) % GROUPS}-")
+            for u in range(60)
+            for item, _ in model.recommend(user_id=f"u{u:03d}", num_results=5)
+        )
+
+    # THEN v2 recommends clearly more items of the newer taste
+    assert new_taste_share("aws-user-personalization-v2") > new_taste_share("aws-user-personalization") + 20
 
 
 def test_sims_planted_groups_relates_items_of_the_same_group(data: TrainingData) -> None:
@@ -309,3 +334,17 @@ def test_attribute_items_parses_and_clauses_escapes_and_numbers() -> None:
     assert batch.attribute_items('ITEMS.genres = "Say \\"Hi\\""', items) == [["b"]]
     assert batch.attribute_items("ITEMS.YEAR = 2020", items) == [["a", "c"]]
     assert batch.attribute_items("genres IN Comedy", items) == [[]]
+
+
+def test_indexed_newest_rank_counts_the_users_newer_interactions_import_order_on_ties() -> None:
+    # GIVEN two users, interleaved, with a timestamp tie for b
+    rows = [
+        Interaction("a", "x", 5), Interaction("b", "x", 1), Interaction("a", "y", 1),
+        Interaction("b", "y", 3), Interaction("b", "z", 3), Interaction("a", "z", 9),
+    ]  # fmt: skip
+
+    # WHEN ranked from the newest
+    rank = Indexed.build(TrainingData(rows)).newest_rank()
+
+    # THEN a: z(9)=0, x(5)=1, y(1)=2; b: the later import of the tie is the newer: z=0, y=1, x=2
+    assert rank.tolist() == [1, 2, 2, 1, 0, 0]
