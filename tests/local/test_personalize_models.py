@@ -12,6 +12,7 @@ from local.personalize import batch
 from local.personalize.algorithms import TrainingData, train
 from local.personalize.algorithms.data import Indexed
 from local.personalize.algorithms.evaluation import evaluate
+from local.personalize.testing import Sandbox, domain_interactions
 from local.personalize.training import Interaction
 
 GROUPS = 3
@@ -348,3 +349,44 @@ def test_indexed_newest_rank_counts_the_users_newer_interactions_import_order_on
 
     # THEN a: z(9)=0, x(5)=1, y(1)=2; b: the later import of the tie is the newer: z=0, y=1, x=2
     assert rank.tolist() == [1, 2, 2, 1, 0, 0]
+
+
+# --- through the emulator ----------------------------------------------------------------------------
+
+
+def test_recommender_trains_its_use_case_family_on_its_event_type(box: Sandbox) -> None:
+    # GIVEN an ECOMMERCE group whose View and Purchase events alternate
+    group = box.with_domain_data()
+    views = box.recommender(group, "views", "aws-ecomm-popular-items-by-views")["recommenderArn"]
+    also = box.recommender(group, "also", "aws-ecomm-customers-who-viewed-x-also-viewed")["recommenderArn"]
+
+    # WHEN their models are read
+    popular, related = box.emulator.trained_model(views), box.emulator.trained_model(also)
+
+    # THEN each is its use case's family, trained on the View events only
+    views_only = [Interaction(u, i, t, e) for u, i, e, t in domain_interactions() if e == "View"]
+    expected = train("aws-popularity-count", TrainingData(views_only))
+    assert (popular.family, related.family) == ("popularity", "cooccurrence")
+    assert popular.recommend(user_id="nobody", num_results=10) == expected.recommend(user_id="nobody", num_results=10)
+    assert related.indexed.counts.sum() == len(views_only)
+
+
+def test_get_solution_metrics_differ_per_recipe_and_come_from_its_model(box: Sandbox) -> None:
+    # GIVEN the planted data imported once, and a User-Personalization and a Popularity-Count solution on it
+    rows = [(i.user, i.item, i.timestamp) for i in planted()]
+    trained = box.trained(rows=rows)
+    popularity = box.version(
+        box.solution(trained["datasetGroupArn"], "pop", recipeArn="arn:aws:personalize:::recipe/aws-popularity-count")
+    )["solutionVersionArn"]
+
+    # WHEN the metrics of both are requested
+    metrics = {
+        arn: box.personalize.get_solution_metrics(solutionVersionArn=arn)["metrics"]
+        for arn in (trained["solutionVersionArn"], popularity)
+    }
+
+    # THEN each is its own recipe's evaluation on that data, and user-personalization beats popularity
+    data = TrainingData(planted())
+    assert metrics[trained["solutionVersionArn"]] == evaluate("aws-user-personalization", data)
+    assert metrics[popularity] == evaluate("aws-popularity-count", data)
+    assert metrics[trained["solutionVersionArn"]]["precision_at_5"] > metrics[popularity]["precision_at_5"]
