@@ -29,12 +29,14 @@ from personalize_pipeline.messages import (
     Line,
     RecommenderLine,
     RunSummary,
+    Trained,
     failure_context,
     failure_message,
     started_by,
     success_message,
     tracking_lines,
 )
+from personalize_pipeline.naming import recipe_name
 from personalize_pipeline.observability import instrumented, logger, metrics
 from personalize_pipeline.resources import describe, effective_status, error_code, seconds_of
 
@@ -73,11 +75,14 @@ def _success(event: dict) -> dict:
         lines.append(Line("schema", details["schemaName"], details["schemaArn"], details["schemaAction"]))
         lines.append(_line(personalize, dataset["importJob"]))
     lines += tracking_lines(event.get("eventTrackers", []), event.get("filters", []))
-    metrics, campaigns, batch_outputs = {}, [], []
+    metrics, trained, campaigns, batch_outputs = {}, {}, [], []
+    planned = {item["solution"]["name"]: item["solution"] for item in event["plan"]["solutions"]}
     for solution in event["solutions"]:
         lines.append(_line(personalize, solution["solution"]))
         version = solution["solutionVersion"]
         lines.append(_line(personalize, version))
+        spec = planned.get(solution["solution"]["name"], {})
+        trained[version["arn"]] = Trained(recipe_name(spec.get("recipeArn")), spec.get("eventType"))
         try:
             metrics[version["arn"]] = personalize.get_solution_metrics(solutionVersionArn=version["arn"])["metrics"]
         except ClientError:
@@ -100,6 +105,7 @@ def _success(event: dict) -> dict:
         region=console_region(),
         resources=lines,
         metrics=metrics,
+        trained=trained,
         campaigns=campaigns,
         recommenders=recommenders,
         notes=[note for solution in event["plan"]["solutions"] for note in solution.get("notes", [])],

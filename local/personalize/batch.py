@@ -5,21 +5,22 @@ batch segment output examples page): one JSON object per line in, ``<input file 
 folder with one ``{"input": ..., "output": ...}`` line per input line. Item-Attribute-Affinity writes its
 ``itemAttributes`` at the top level of each output line, as the docs' example shows.
 
-The answers come from ``recommend``: a deterministic stand-in for the trained model (popularity, item
-co-occurrence, the users who interacted most with an item), kept in one function so a real model can
-replace it without touching the job mechanics.
+The answers come from ``recommend``: the solution version's trained model (local/personalize/algorithms),
+the same one GetSolutionMetrics scores and the campaigns serve.
 """
 
 from __future__ import annotations
 
 import json
-from collections import Counter, defaultdict
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .imports import ImportFailed, Location
-from .training import Interaction
+
+if TYPE_CHECKING:
+    from .algorithms import Model
 
 #: Recipes that serve batch segment jobs (USER_SEGMENTATION) and never batch inference.
 SEGMENT_FAMILY = "USER_SEGMENTATION"
@@ -119,51 +120,73 @@ def output_key(output: Location, input_key: str) -> str:
 
 
 def recommend(
-    recipe_name: str, family: str, interactions: Sequence[Interaction], record: dict[str, Any], num_results: int
+    recipe_name: str,
+    family: str,
+    model: Model,
+    record: dict[str, Any],
+    num_results: int,
+    items: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The ``output`` of one input line: a deterministic stand-in for the trained model.
+    """The ``output`` of one input line, from the solution version's trained model.
 
-    Popularity for user recipes (minus what the user already saw), co-occurrence with the item for related
-    items, popularity for ranking, and the users who interacted most with the item (or,
-    for attributes, with any item at all: the emulator does not evaluate attribute expressions) for
-    segments. Scores are shares of the candidates' counts, rounded as the service's are, largest first.
+    A user's top items (minus what they already interacted with) for user and popularity recipes, an
+    item's related items, the user's order of the given items (items unknown to the model appended
+    without a score, facts §9), and for segments the users most likely to interact with the item, or with
+    the items of the Items dataset that match ``itemAttributes``.
     """
-    popularity = Counter(i.item for i in interactions)
     if family == SEGMENT_FAMILY:
-        if recipe_name == "aws-item-affinity":
-            users = Counter(i.user for i in interactions if i.item == record["itemId"])
+        if recipe_name == "aws-item-attribute-affinity":
+            groups = attribute_items(record["itemAttributes"], items or {})
+            users = model.users_for_items(groups, num_results)
         else:
-            users = Counter(i.user for i in interactions)
-        return {"recommendedUsers": [user for user, _ in _ranked(users)[:num_results]]}
+            users = model.users_for_item(record["itemId"], num_results)
+        return {"recommendedUsers": [user for user, _ in users]}
     if family == "PERSONALIZED_RANKING":
-        known = [item for item in record["itemList"] if item in popularity]
-        ranked = sorted(known, key=lambda item: (-popularity[item], item))
-        unknown = [item for item in record["itemList"] if item not in popularity]
-        # Items unknown to the model are appended at the end without a score (facts §9).
-        return {"recommendedItems": ranked + unknown, "scores": _scores([popularity[i] for i in ranked])}
+        ranked = model.rank(record["userId"], record["itemList"])
+        return {
+            "recommendedItems": [item for item, _ in ranked],
+            "scores": [score for _, score in ranked if score is not None],
+        }
     if family == "RELATED_ITEMS":
-        by_user: dict[str, set[str]] = defaultdict(set)
-        for i in interactions:
-            by_user[i.user].add(i.item)
-        together: Counter[str] = Counter()
-        for items in by_user.values():
-            if record["itemId"] in items:
-                together.update(items - {record["itemId"]})
-        candidates = together
+        top = model.recommend(item_id=record["itemId"], num_results=num_results)
     else:
-        seen_items = {i.item for i in interactions if i.user == record.get("userId")}
-        candidates = Counter({item: count for item, count in popularity.items() if item not in seen_items})
-    top = _ranked(candidates)[:num_results]
-    return {"recommendedItems": [item for item, _ in top], "scores": _scores([count for _, count in top])}
+        top = model.recommend(user_id=record["userId"], num_results=num_results)
+    return {"recommendedItems": [item for item, _ in top], "scores": [score for _, score in top]}
 
 
-def _ranked(counts: Counter[str]) -> list[tuple[str, int]]:
-    return sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))
+#: One clause of an itemAttributes query: ``ITEMS.<column> = "<value>"`` (or an unquoted number); clauses
+#: are joined by AND and a backslash escapes a quote inside a value (batch segment job docs).
+_CLAUSE = re.compile(r'\s*ITEMS\.(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([-\w.]+))\s*', re.IGNORECASE)
 
 
-def _scores(counts: list[int]) -> list[float]:
-    total = sum(counts)
-    return [round(count / total, 7) if total else 0.0 for count in counts]
+def attribute_items(expression: str, items: Mapping[str, Mapping[str, Any]]) -> list[list[str]]:
+    """For each AND clause of ``expression``, the ids of the Items records whose column holds the value
+    (categorical values are ``|``-separated and compared case-insensitively); a clause the parser does not
+    recognise matches nothing."""
+    groups = []
+    for clause in re.split(r"\s+AND\s+", expression.strip(), flags=re.IGNORECASE):
+        match = _CLAUSE.fullmatch(clause)
+        if match is None:
+            groups.append([])
+            continue
+        column = match.group(1).upper()
+        wanted = re.sub(r"\\(.)", r"\1", match.group(2)) if match.group(2) is not None else match.group(3)
+        matching = []
+        for item_id, record in items.items():
+            value = next((v for k, v in record.items() if k.upper() == column), None)
+            if value is not None and _holds(value, wanted):
+                matching.append(item_id)
+        groups.append(sorted(matching))
+    return groups
+
+
+def _holds(value: Any, wanted: str) -> bool:
+    if isinstance(value, str):
+        return wanted.lower() in (part.strip().lower() for part in value.split("|"))
+    try:
+        return float(value) == float(wanted)
+    except (TypeError, ValueError):
+        return False
 
 
 def output_line(recipe_name: str, record: dict[str, Any], output: dict[str, Any]) -> str:

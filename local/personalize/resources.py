@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .imports import ImportedData
 from .schemas import ParsedSchema
 from .timeline import ACTIVE, IN_FLIGHT, UPDATE_IN_PROGRESS, UPDATE_PENDING, Lifecycle, Snapshot
 from .training import Interaction
+
+if TYPE_CHECKING:
+    # Imported when first needed: numpy, scipy and implicit load only once a model trains.
+    from .algorithms import Model, TrainingData
 
 
 def timestamp(value: float) -> float:
@@ -304,7 +308,9 @@ class Solution(Resource):
 
 @dataclass(eq=False, kw_only=True)
 class SolutionVersion(Resource):
-    """A trained model: the data it saw is frozen at creation, its metrics computed on first request."""
+    """A trained model: the data it saw is frozen at creation; the model is trained from that data on first
+    use and kept with the version (the data cannot change, so when it trains changes no answer); metrics are
+    computed on first request."""
 
     KIND = "solutionVersion"
     INVENTORY = "solutionVersions"
@@ -317,6 +323,26 @@ class SolutionVersion(Resource):
     catalogue: frozenset[str]
     training_hours: float
     metrics: dict[str, float] | None = None
+    #: The Items and Users dataset records by id, as imported when the version was created.
+    items: dict[str, dict[str, Any]] = field(default_factory=dict)
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    trained: Model | None = field(default=None, repr=False)
+
+    def training_data(self) -> TrainingData:
+        from .algorithms import TrainingData
+
+        return TrainingData(self.interactions, self.items, self.users)
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return dict(self.config.get("algorithmHyperParameters") or {})
+
+    def model(self) -> Model:
+        """The version's model, trained on the data the version was created with (seed 0: deterministic)."""
+        if self.trained is None:
+            from .algorithms import train
+
+            self.trained = train(self.solution.recipe_arn, self.training_data(), hyperparameters=self.hyperparameters())
+        return self.trained
 
     def summary(self, now: float) -> dict[str, Any]:
         return {
@@ -489,6 +515,20 @@ class Recommender(Resource):
     recipe_arn: str
     config: dict[str, Any]
     update: RecommenderUpdate | None = None
+    #: The interactions of the use case's event type (and Items/Users records) it trained on, frozen at
+    #: creation; the model is trained from them on first use.
+    interactions: list[Interaction] = field(default_factory=list)
+    items: dict[str, dict[str, Any]] = field(default_factory=dict)
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    trained: Model | None = field(default=None, repr=False)
+
+    def model(self) -> Model:
+        """The use case's model (algorithms.FAMILIES), trained on the data the recommender was created with."""
+        if self.trained is None:
+            from .algorithms import TrainingData, train
+
+            self.trained = train(self.recipe_arn, TrainingData(self.interactions, self.items, self.users))
+        return self.trained
 
     def current_config(self, now: float) -> dict[str, Any]:
         if self.update and self.update.applied(now):

@@ -1,20 +1,17 @@
-"""Training minimums and offline metrics, computed from the imported interactions.
+"""Training minimums, the evaluation split and the offline metric definitions.
 
-Nothing here is invented: the minimums are the documented ones (personalize-facts.md §6) and the metrics
-are the documented definitions (§8) applied to a popularity baseline that is actually scored on a
-held-out split of the data. A model trained on a few rows therefore shows poor metrics, and a change to
-the example data moves the numbers, which is what a pipeline test wants to see.
-
-The split: for every user with at least 2 interactions, the newest ``max(1, n // 10)`` interactions
-(ties broken by import order) are held out as ground truth; everything else trains the baseline, which
-recommends the most popular training items (ties by item id) the user has not interacted with yet.
+Nothing here is invented: the minimums are the documented ones (personalize-facts.md §6), the split and
+the metrics are the documented ones (§8). The model a metric scores is trained by
+``algorithms.evaluation``: the version's own model, trained on the split's training part, so a model
+trained on a few rows shows poor metrics and a better recipe shows better ones.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
 MIN_INTERACTIONS = 1000
@@ -22,6 +19,8 @@ MIN_USERS_WITH_TWO = 25
 MIN_SHARE_WITH_TWO = 0.01
 TOP_K = 25
 CUTOFFS = (5, 10, 25)
+#: The service evaluates 10 % of the users (facts §8).
+HOLDOUT_USER_SHARE = 0.1
 
 
 class Interaction(NamedTuple):
@@ -64,17 +63,27 @@ def minimum_failure(interactions: Sequence[Interaction], event_type: str | None)
     return None
 
 
-def split(interactions: Sequence[Interaction]) -> tuple[list[Interaction], dict[str, list[str]]]:
-    """(training interactions, held-out items per evaluated user)."""
+def split(
+    interactions: Sequence[Interaction], *, seed: int = 0, user_share: float = HOLDOUT_USER_SHARE
+) -> tuple[list[Interaction], dict[str, list[str]]]:
+    """(training interactions, held-out items per evaluated user), as the service splits (facts §8).
+
+    ``user_share`` of the users with at least 2 interactions (at least one user) are held out, chosen by a
+    seeded hash of their id; each keeps its oldest interactions in training (the input the model knows
+    them by) and its newest ``max(1, n // 10)`` (ties broken by import order) are the ground truth.
+    """
     by_user: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for index, interaction in enumerate(interactions):
         by_user[interaction.user].append((interaction.timestamp, index))
+    eligible = sorted(
+        (user for user, rows in by_user.items() if len(rows) >= 2),
+        key=lambda user: (hashlib.sha256(f"{seed}/{user}".encode()).digest(), user),
+    )
+    evaluated = eligible[: math.ceil(user_share * len(eligible))]
     held_out_rows: set[int] = set()
     held_out: dict[str, list[str]] = {}
-    for user, rows in by_user.items():
-        if len(rows) < 2:
-            continue
-        rows.sort()
+    for user in sorted(evaluated):
+        rows = sorted(by_user[user])
         newest = rows[-max(1, len(rows) // 10) :]
         held_out_rows.update(index for _, index in newest)
         held_out[user] = [interactions[index].item for _, index in newest]
@@ -86,32 +95,23 @@ def _dcg(hits: Iterable[int]) -> float:
     return sum(1 / math.log2(1 + rank) for rank in hits)
 
 
-def compute_metrics(interactions: Sequence[Interaction], catalogue: Iterable[str] = ()) -> dict[str, float]:
-    """Score the popularity baseline on the held-out split; keys and definitions per facts §8.
+def score(
+    recommendations: Mapping[str, Sequence[str]], held_out: Mapping[str, Sequence[str]], items: int
+) -> dict[str, float]:
+    """The documented metrics (facts §8) of top-25 ``recommendations`` per evaluated user against their
+    ``held_out`` items; ``items`` is the number of unique items of the Interactions and Items datasets.
 
-    ``catalogue`` holds the item ids of the Items dataset; coverage divides by every item known from
-    either dataset.
+    NDCG@K weighs a hit at rank r by 1/log2(1 + r) and divides by the ideal DCG of min(relevant, K) hits;
+    precision@K is hits in the top K over K; MRR@25 is 1/rank of the first hit; coverage is the unique
+    recommended items over ``items``. Each is averaged over the evaluated users, rounded to 4 decimals.
     """
-    training, held_out = split(interactions)
-    popularity = Counter(i.item for i in training)
-    ranking = sorted(popularity, key=lambda item: (-popularity[item], item))
-    seen: dict[str, set[str]] = defaultdict(set)
-    for interaction in training:
-        seen[interaction.user].add(interaction.item)
-
     recommended: set[str] = set()
     totals = {"mrr": 0.0, **{f"ndcg{k}": 0.0 for k in CUTOFFS}, **{f"p{k}": 0.0 for k in CUTOFFS}}
     for user, truth in held_out.items():
         relevant = set(truth)
-        exclude = seen[user]
-        recommendations: list[str] = []
-        for item in ranking:
-            if item not in exclude:
-                recommendations.append(item)
-                if len(recommendations) == TOP_K:
-                    break
-        recommended.update(recommendations)
-        hits = [rank for rank, item in enumerate(recommendations, start=1) if item in relevant]
+        top = list(recommendations.get(user, ()))[:TOP_K]
+        recommended.update(top)
+        hits = [rank for rank, item in enumerate(top, start=1) if item in relevant]
         if hits:
             totals["mrr"] += 1 / hits[0]
         for k in CUTOFFS:
@@ -121,9 +121,8 @@ def compute_metrics(interactions: Sequence[Interaction], catalogue: Iterable[str
             totals[f"p{k}"] += len(hits_at_k) / k
 
     users = len(held_out) or 1
-    items = {i.item for i in interactions} | set(catalogue)
     metrics = {
-        "coverage": len(recommended) / len(items) if items else 0.0,
+        "coverage": len(recommended) / items if items else 0.0,
         "mean_reciprocal_rank_at_25": totals["mrr"] / users,
     }
     for k in CUTOFFS:

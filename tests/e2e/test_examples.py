@@ -52,7 +52,7 @@ def test_legacy_example_runs_unchanged_and_a_rerun_creates_nothing() -> None:
 
 
 def test_shop_example_deploys_every_kind_of_resource() -> None:
-    # GIVEN the shop example: an ECOMMERCE group, two solutions (one without campaign), a batch inference job,
+    # GIVEN the shop example: an ECOMMERCE group, three solutions (two without campaign), a batch inference job,
     # a recommender, a tracker and two filters
     params, data = str(SHOP / "params.json"), str(SHOP / "data")
     # WHEN it is run
@@ -60,7 +60,7 @@ def test_shop_example_deploys_every_kind_of_resource() -> None:
     # THEN it succeeds with each resource once
     assert code == 0, report["runs"][-1]["notification"]
     inventory = report["personalize"]
-    assert names(inventory["solutions"]) == ["shop-similar-items", "shop-user-personalization"]
+    assert names(inventory["solutions"]) == ["shop-popularity", "shop-similar-items", "shop-user-personalization"]
     assert names(inventory["campaigns"]) == ["shop-user-personalization"]
     assert names(inventory["filters"]) == ["shop-in-category", "shop-not-purchased"]
     assert names(inventory["recommenders"]) == ["shop-popular-by-views"]

@@ -7,7 +7,8 @@ import json
 import pytest
 
 from local.personalize import batch
-from local.personalize.testing import Sandbox, client_error, sandbox
+from local.personalize.algorithms import TrainingData, train
+from local.personalize.testing import Sandbox, client_error, interactions, sandbox
 from local.personalize.timeline import Timeline
 from local.personalize.training import Interaction
 
@@ -52,6 +53,11 @@ def test_batch_inference_user_personalization_writes_out_file_in_service_format(
     # and the user's own history is not recommended back
     seen = {"item0", "item1", "item4", "item9"}  # user0's first interactions in the test data
     assert not seen & set(output[0]["output"]["recommendedItems"])
+    # and the answers are those of the model trained on the imported data
+    model = train("aws-user-personalization", TrainingData([Interaction(u, i, t) for u, i, t in interactions()]))
+    for line in output:
+        top = model.recommend(user_id=line["input"]["userId"], num_results=5)
+        assert line["output"] == {"recommendedItems": [i for i, _ in top], "scores": [s for _, s in top]}
 
 
 def test_batch_inference_output_appears_only_once_active(box: Sandbox) -> None:
@@ -385,36 +391,6 @@ def test_batch_segment_item_affinity_input_needs_item_id(box: Sandbox) -> None:
     assert job["failureReason"] == (
         f"Failed to create a batch segment job: line 1 of s3://{box.bucket}/batch-input/items.json is missing itemId."
     )
-
-
-# ----------------------------------------------------------------------------- the stand-in model
-HISTORY = [
-    Interaction("u1", "a", 1),
-    Interaction("u1", "b", 2),
-    Interaction("u2", "a", 3),
-    Interaction("u2", "c", 4),
-    Interaction("u3", "a", 5),
-    Interaction("u3", "b", 6),
-    Interaction("u3", "a", 7),
-]
-
-
-def test_recommend_each_family_answers_from_the_interactions() -> None:
-    # GIVEN a small interaction history
-    # WHEN every recipe family answers one line
-    user = batch.recommend("aws-user-personalization", "USER_PERSONALIZATION", HISTORY, {"userId": "u2"}, 5)
-    related = batch.recommend("aws-sims", "RELATED_ITEMS", HISTORY, {"itemId": "b"}, 5)
-    ranking = batch.recommend(
-        "aws-personalized-ranking", "PERSONALIZED_RANKING", HISTORY, {"userId": "u2", "itemList": ["b", "z", "c"]}, 5
-    )
-    segment = batch.recommend("aws-item-affinity", "USER_SEGMENTATION", HISTORY, {"itemId": "a"}, 2)
-
-    # THEN popularity minus the user's items, co-occurrence, popularity ranking with unknown items last
-    # and unscored, and the users who interacted most with the item
-    assert user == {"recommendedItems": ["b"], "scores": [1.0]}
-    assert related == {"recommendedItems": ["a"], "scores": [1.0]}
-    assert ranking == {"recommendedItems": ["b", "c", "z"], "scores": [0.6666667, 0.3333333]}
-    assert segment == {"recommendedUsers": ["u3", "u1"]}
 
 
 def test_output_line_item_attribute_affinity_puts_attributes_at_top_level() -> None:

@@ -23,6 +23,7 @@ from personalize_pipeline.messages import (
     Line,
     RecommenderLine,
     RunSummary,
+    Trained,
     duration,
     failure_context,
     failure_message,
@@ -447,6 +448,67 @@ def test_success_message_lists_metrics_sorted_with_four_decimals() -> None:
         "precision_at_5",
     ]
     assert [line.split()[1] for line in block] == ["0.1234", "0.0568", "0.2000", "0.0400"]
+
+
+def test_success_message_popularity_baseline_is_a_labelled_reference_and_shows_what_it_does_not_beat() -> None:
+    # GIVEN a user-personalization version and a popularity-count version of the same run and eventType
+    popularity_arn = f"{PREFIX}:solution/retail-popularity/0a1b2c3d"
+    summary = full_summary()
+    summary.metrics[popularity_arn] = {
+        "precision_at_5": 0.05,
+        "coverage": 0.02,
+        "normalized_discounted_cumulative_gain_at_10": 0.1,
+        "mean_reciprocal_rank_at_25": 0.06,
+    }
+    summary.trained = {
+        VERSION_ARN: Trained("aws-user-personalization-v2", None),
+        popularity_arn: Trained("aws-popularity-count", None),
+    }
+
+    # WHEN the success e-mail is written
+    _, body = success_message(summary)
+
+    # THEN the version's metrics sit next to the baseline's, the baseline is named, and the metrics the
+    # recipe does not beat are listed; the baseline's own block has no comparison
+    block = body.split(f"Offline metrics of {VERSION_ARN} (aws-user-personalization-v2)\n", 1)[1].split("\n\n")[0]
+    assert block.splitlines() == [
+        f"  {'metric':<44} value    popularity baseline (reference)",
+        f"  {'coverage':<44} 0.1234   0.0200",
+        f"  {'mean_reciprocal_rank_at_25':<44} 0.0568   0.0600",
+        f"  {'normalized_discounted_cumulative_gain_at_10':<44} 0.2000   0.1000",
+        f"  {'precision_at_5':<44} 0.0400   0.0500",
+        f"  Popularity baseline (reference): {popularity_arn}",
+        "  NOT above the popularity baseline on: mean_reciprocal_rank_at_25, precision_at_5",
+    ]
+    own = body.split(f"Offline metrics of {popularity_arn} (aws-popularity-count)\n", 1)[1].split("\n\n")[0]
+    assert own.splitlines() == [
+        f"  {'coverage':<44} 0.0200",
+        f"  {'mean_reciprocal_rank_at_25':<44} 0.0600",
+        f"  {'normalized_discounted_cumulative_gain_at_10':<44} 0.1000",
+        f"  {'precision_at_5':<44} 0.0500",
+    ]
+
+
+def test_success_message_without_popularity_baseline_says_how_to_get_one() -> None:
+    # GIVEN one version trained on Purchase events and a popularity version trained on all events
+    popularity_arn = f"{PREFIX}:solution/retail-popularity/0a1b2c3d"
+    summary = full_summary()
+    summary.metrics[popularity_arn] = {"precision_at_5": 0.05}
+    summary.trained = {
+        VERSION_ARN: Trained("aws-sims", "Purchase"),
+        popularity_arn: Trained("aws-popularity-count", None),
+    }
+
+    # WHEN the success e-mail is written
+    _, body = success_message(summary)
+
+    # THEN no comparison across event types: the block says how to get a comparable baseline
+    block = body.split(f"Offline metrics of {VERSION_ARN} (aws-sims)\n", 1)[1].split("\n\n")[0]
+    assert block.splitlines()[-1] == (
+        "  Popularity baseline (reference): none in this run; add a solution with recipe aws-popularity-count "
+        "and eventType Purchase to see whether this recipe beats the most popular items."
+    )
+    assert "popularity baseline (reference)" not in block
 
 
 def test_success_message_times_each_step_but_not_reused_ones() -> None:

@@ -74,6 +74,8 @@ class RunSummary:
     region: str
     resources: list[Line]
     metrics: dict[str, dict[str, float]] = field(default_factory=dict)  # version ARN -> metric -> value
+    #: What each version in ``metrics`` trained: its recipe name (None under AutoML) and eventType.
+    trained: dict[str, Trained] = field(default_factory=dict)
     campaigns: list[str] = field(default_factory=list)
     recommenders: list[RecommenderLine] = field(default_factory=list)
     #: What the pipeline did differently from params.json, and why (e.g. performAutoML replaced).
@@ -86,6 +88,18 @@ class RunSummary:
     started_by: str = ""
     #: What the run changed since the previous run of the dataset group (None: not known).
     changes: Changes | None = None
+
+
+@dataclass(frozen=True)
+class Trained:
+    recipe: str | None
+    event_type: str | None = None
+
+
+#: The reference every other recipe's offline metrics are read against: a recipe that does not beat the
+#: most popular items adds nothing. On AWS as locally, its numbers are GetSolutionMetrics of a solution with
+#: this recipe in the same run (same data, same split definitions), never computed by the pipeline.
+POPULARITY_RECIPE = "aws-popularity-count"
 
 
 @dataclass
@@ -210,9 +224,7 @@ def success_message(summary: RunSummary) -> tuple[str, str]:
         for job in summary.batch_outputs:
             body += [f"  {KIND_LABELS.get(job.kind, job.kind)} {job.name}", f"    {job.arn}"]
             body += [f"    {uri}" for uri in job.outputs]
-    for version_arn, values in summary.metrics.items():
-        body += ["", f"Offline metrics of {version_arn}"]
-        body += [f"  {name:<44} {value:.4f}" for name, value in sorted(values.items())]
+    body += _metrics_section(summary)
     timed = [line for line in summary.resources if line.seconds is not None and line.action != "reused"]
     if timed:
         body += ["", "Time spent by Personalize on each step"]
@@ -226,6 +238,47 @@ def success_message(summary: RunSummary) -> tuple[str, str]:
     if group_arn:
         body += [f"Dataset group in the console: {dataset_group_url(summary.region, group_arn)}"]
     return subject(title), safe_text("\n".join(body) + "\n")
+
+
+def _metrics_section(summary: RunSummary) -> list[str]:
+    """Each version's offline metrics; next to them, labelled, the popularity baseline's (a version of an
+    aws-popularity-count solution of the run trained on the same eventType), and which metrics do not beat it."""
+    baselines = {
+        trained.event_type: arn
+        for arn, trained in summary.trained.items()
+        if trained.recipe == POPULARITY_RECIPE and arn in summary.metrics
+    }
+    body: list[str] = []
+    for version_arn, values in summary.metrics.items():
+        trained = summary.trained.get(version_arn)
+        recipe = f" ({trained.recipe or 'AutoML'})" if trained else ""
+        body += ["", f"Offline metrics of {version_arn}{recipe}"]
+        baseline_arn = baselines.get(trained.event_type) if trained else None
+        if trained is None or trained.recipe == POPULARITY_RECIPE:
+            body += [f"  {name:<44} {value:.4f}" for name, value in sorted(values.items())]
+            continue
+        if baseline_arn is None:
+            body += [f"  {name:<44} {value:.4f}" for name, value in sorted(values.items())]
+            body += [
+                f"  Popularity baseline (reference): none in this run; add a solution with recipe {POPULARITY_RECIPE}"
+                + (f" and eventType {trained.event_type}" if trained.event_type else "")
+                + " to see whether this recipe beats the most popular items."
+            ]
+            continue
+        baseline = summary.metrics[baseline_arn]
+        behind = [name for name, value in sorted(values.items()) if name in baseline and value <= baseline[name]]
+        body += [f"  {'metric':<44} {'value':<8} popularity baseline (reference)"]
+        body += [
+            f"  {name:<44} {value:.4f}   {baseline[name]:.4f}" if name in baseline else f"  {name:<44} {value:.4f}"
+            for name, value in sorted(values.items())
+        ]
+        body += [f"  Popularity baseline (reference): {baseline_arn}"]
+        body += (
+            [f"  NOT above the popularity baseline on: {', '.join(behind)}"]
+            if behind
+            else ["  Above the popularity baseline on every metric."]
+        )
+    return body
 
 
 # ----------------------------------------------------------------------------- failure

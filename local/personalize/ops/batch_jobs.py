@@ -147,6 +147,7 @@ def _run(state: RegionState, version: Any, kind: str, arn: str, request: dict) -
     name = recipe.arn.removeprefix(RECIPE_PREFIX)
     rule = batch.input_rule(name, recipe.family)
     outputs: dict[str, bytes] = {}
+    model = version.model()
     total = 0
     for key in keys:
         body = s3.get_object(Bucket=source.bucket, Key=key)["Body"].read()
@@ -156,7 +157,7 @@ def _run(state: RegionState, version: Any, kind: str, arn: str, request: dict) -
         records = batch.parse_lines(source.uri(key), body, rule, kind)
         lines = [
             batch.output_line(
-                name, record, batch.recommend(name, recipe.family, version.interactions, record, request["numResults"])
+                name, record, batch.recommend(name, recipe.family, model, record, request["numResults"], version.items)
             )
             for record in records
         ]

@@ -36,9 +36,10 @@ from ..timeline import (
     Lifecycle,
     follow_up,
 )
-from ..training import minimum_failure, select
+from ..training import Interaction, minimum_failure, select
 from . import import_jobs
 from .registry import operation
+from .solution_versions import metadata
 
 if TYPE_CHECKING:
     from ..models import RegionState
@@ -72,8 +73,11 @@ def _config(raw: dict[str, Any] | None) -> dict[str, Any]:
     return {**CONFIG_DEFAULTS, **copy.deepcopy(raw or {})}
 
 
-def _training_failure(state: RegionState, group: DatasetGroup, use_case: UseCase, now: float) -> str | None:
-    """Refuse training without the use case's datasets imported; else the minimums' failureReason, if any."""
+def _training_data(
+    state: RegionState, group: DatasetGroup, use_case: UseCase, now: float
+) -> tuple[str | None, list[Interaction]]:
+    """Refuse training without the use case's datasets imported; else (the minimums' failureReason or None,
+    the interactions of the use case's event type, which the recommender trains on)."""
     datasets = state.group_datasets(group.arn)
     # [I] as for CreateSolutionVersion: the code for missing data is undocumented; it is a bad request.
     for dataset_type in sorted(use_case.needs):
@@ -84,7 +88,7 @@ def _training_failure(state: RegionState, group: DatasetGroup, use_case: UseCase
                 f"{dataset_type} data. Wait for a dataset import job to be ACTIVE."
             )
     interactions = select(import_jobs.interactions(state, datasets["INTERACTIONS"], now), use_case.event_type, None)
-    return minimum_failure(interactions, use_case.event_type)
+    return minimum_failure(interactions, use_case.event_type), interactions
 
 
 @operation("CreateRecommender")
@@ -102,7 +106,8 @@ def create_recommender(state: RegionState, p: dict, now: float) -> dict:
             f"Cannot create a recommender. Dataset group {group.arn} already has {existing} recommenders; "
             f"the limit is {state.quotas.recommenders_per_dataset_group}."
         )
-    failure = _training_failure(state, group, use_case, now)
+    failure, training = _training_data(state, group, use_case, now)
+    items, users = metadata(state, state.group_datasets(group.arn), now)
     tags = state.tags(p.get("tags"))
     recommender = Recommender(
         arn=arn,
@@ -112,6 +117,9 @@ def create_recommender(state: RegionState, p: dict, now: float) -> dict:
         dataset_group_arn=group.arn,
         recipe_arn=p["recipeArn"],
         config=_config(p.get("recommenderConfig")),
+        interactions=training,
+        items=items,
+        users=users,
     )
     state.recommenders[arn] = recommender
     state.observe(recommender, now)

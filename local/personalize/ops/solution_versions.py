@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidInputException
 from ..recipes import RECIPES
 from ..resources import Solution, SolutionVersion
 from ..timeline import ACTIVE, CREATE_PENDING, CREATE_STOPPED, CREATE_STOPPING, IN_FLIGHT, Transition
-from ..training import Interaction, compute_metrics, minimum_failure, select
+from ..training import Interaction, minimum_failure, select
 from . import import_jobs
 from .registry import operation
 from .solutions import SCHEDULE
@@ -36,9 +36,7 @@ def _train(
             solution.event_type,
             float(threshold) if threshold is not None else None,
         )
-    catalogue: frozenset[str] = frozenset()
-    if "ITEMS" in datasets:
-        catalogue = frozenset(str(r["ITEM_ID"]) for r in import_jobs.records(state, datasets["ITEMS"], now))
+    items, users = metadata(state, datasets, now)
     failure = minimum_failure(interactions, solution.event_type) if recipe.interaction_minimums else None
     # HPO (AutoML implies it) trains several models, UPDATE only refreshes one: the length follows the work.
     phase = state.timeline.training_phase(arn, mode, solution.perform_hpo or solution.perform_automl)
@@ -53,11 +51,25 @@ def _train(
         training_type=kind,
         config=config,
         interactions=interactions,
-        catalogue=catalogue,
+        catalogue=frozenset(items),
         training_hours=hours,
+        items=items,
+        users=users,
     )
     state.versions[arn] = version
     return version
+
+
+def metadata(
+    state: RegionState, datasets: dict, now: float
+) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    """The live Items and Users records by id (empty where the group has no such dataset)."""
+    found = []
+    for dataset_type, key in (("ITEMS", "ITEM_ID"), ("USERS", "USER_ID")):
+        dataset = datasets.get(dataset_type)
+        rows = import_jobs.records(state, dataset, now) if dataset is not None else []
+        found.append({str(row[key]): row for row in rows})
+    return found[0], found[1]
 
 
 def auto_train(state: RegionState, solution: Solution, now: float) -> None:
@@ -165,5 +177,12 @@ def get_solution_metrics(state: RegionState, p: dict, now: float) -> dict:
     version = state.get(state.versions, p["solutionVersionArn"])
     state.require_status(version, now, {ACTIVE}, "get metrics of the solution version")
     if version.metrics is None:
-        version.metrics = compute_metrics(version.interactions, version.catalogue)
+        from ..algorithms.evaluation import evaluate  # numpy and scipy load only once metrics are asked for
+
+        version.metrics = evaluate(
+            version.solution.recipe_arn,
+            version.training_data(),
+            catalogue=version.catalogue,
+            hyperparameters=version.hyperparameters(),
+        )
     return {"solutionVersionArn": version.arn, "metrics": dict(version.metrics)}
