@@ -34,7 +34,7 @@ from .errors import (
     ResourceNotFoundException,
     TooManyTagsException,
 )
-from .ops import HANDLERS, batch_jobs, import_jobs, solution_versions
+from .ops import HANDLERS, batch_jobs, events, import_jobs, solution_versions
 from .resources import (
     BatchInferenceJob,
     BatchSegmentJob,
@@ -266,6 +266,12 @@ class RegionState:
         self.batch_segment_jobs: dict[str, BatchSegmentJob] = {}
         self._reported: dict[tuple[str, str], str | None] = {}  # (resource_type, ARN) -> status
         self._clients: dict[str, Any] = {}
+        #: Interactions recorded by PutEvents, per Interactions dataset ARN (ops/events.py).
+        self.events: dict[str, list[events.RecordedEvent]] = {}
+        #: GetRecommendations calls served so far: recommendation ids are derived from it (ops/runtime.py).
+        self.recommendations_served = 0
+        #: What filters read, per dataset group, with the data version it was built from (ops/runtime.py).
+        self.filter_data: dict[str, tuple[Any, Any]] = {}
 
     # --- plumbing -----------------------------------------------------------------------------------
 
