@@ -341,6 +341,16 @@ def client_error(call: Callable[[], Any]) -> tuple[str, str]:
     raise AssertionError("expected the call to fail with a ClientError")
 
 
+def client_failure(call: Callable[[], Any]) -> tuple[int, str, str]:
+    """(HTTP status, code, message) of the ClientError ``call`` raises: the runtime's errors differ in status."""
+    try:
+        call()
+    except ClientError as error:
+        status = error.response["ResponseMetadata"]["HTTPStatusCode"]
+        return status, error.response["Error"]["Code"], error.response["Error"]["Message"]
+    raise AssertionError("expected the call to fail with a ClientError")
+
+
 def _snake(kind: str) -> str:
     return "".join(f"_{c.lower()}" if c.isupper() else c for c in kind)
 

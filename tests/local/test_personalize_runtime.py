@@ -12,21 +12,21 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
 
-from local.personalize.testing import ITEMS_SCHEMA, USERS_SCHEMA, Sandbox, avro, interactions, sandbox
+from local.personalize.testing import (
+    DOMAIN_INTERACTIONS_SCHEMA,
+    ITEMS_SCHEMA,
+    USERS_SCHEMA,
+    Sandbox,
+    client_failure,
+    domain_interactions,
+    sandbox,
+)
 
 RECIPE = "arn:aws:personalize:::recipe/"
 PREFIX = "arn:aws:personalize:us-east-1:123456789012"
-EVENTS_SCHEMA = avro(
-    "Interactions",
-    [
-        {"name": "USER_ID", "type": "string"},
-        {"name": "ITEM_ID", "type": "string"},
-        {"name": "EVENT_TYPE", "type": "string"},
-        {"name": "TIMESTAMP", "type": "long"},
-    ],
-)
+#: USER_ID, ITEM_ID, EVENT_TYPE, TIMESTAMP.
+EVENTS_SCHEMA = DOMAIN_INTERACTIONS_SCHEMA
 GENRES = ("comedy", "drama", "action", "kids")
 
 
@@ -37,21 +37,8 @@ def genres(item: int) -> str:
 
 
 def event_rows() -> list[tuple]:
-    """testing.interactions() with an event type: every third interaction is a purchase."""
-    return [(u, i, "purchase" if n % 3 == 0 else "click", t) for n, (u, i, t) in enumerate(interactions())]
-
-
-def failure(call: Callable[[], Any]) -> tuple[int, str, str]:
-    """(HTTP status, code, message) of the ClientError ``call`` raises."""
-    try:
-        call()
-    except ClientError as error:
-        return (
-            error.response["ResponseMetadata"]["HTTPStatusCode"],
-            error.response["Error"]["Code"],
-            error.response["Error"]["Message"],
-        )
-    raise AssertionError("expected the call to fail with a ClientError")
+    """40 users x 30 interactions of 60 items: every third interaction is a purchase, the others clicks."""
+    return domain_interactions(("purchase", "click", "click"), users=40)
 
 
 def build_group(box: Sandbox, name: str) -> dict[str, str]:
@@ -387,7 +374,7 @@ REFUSALS: dict[str, tuple[str, Callable[[dict[str, str]], dict[str, Any]], Calla
 def test_runtime_refusal_code_status_and_message(served, case: str) -> None:
     box, arns = served
     method, request, expected = REFUSALS[case]
-    assert failure(lambda: getattr(box.runtime, method)(**request(arns))) == expected(arns)
+    assert client_failure(lambda: getattr(box.runtime, method)(**request(arns))) == expected(arns)
 
 
 def test_get_recommendations_campaign_not_active_invalid_input(box: Sandbox) -> None:
@@ -396,7 +383,7 @@ def test_get_recommendations_campaign_not_active_invalid_input(box: Sandbox) -> 
     arn = box.personalize.create_campaign(name="fresh", solutionVersionArn=version)["campaignArn"]
 
     # WHEN it is asked for recommendations THEN it refuses until ACTIVE
-    assert failure(lambda: box.runtime.get_recommendations(campaignArn=arn, userId="user1")) == invalid(
+    assert client_failure(lambda: box.runtime.get_recommendations(campaignArn=arn, userId="user1")) == invalid(
         f"Campaign {arn} is CREATE PENDING; it serves recommendations only when ACTIVE."
     )
     box.settle("campaign", arn)
@@ -412,7 +399,7 @@ def test_get_recommendations_filter_not_active_invalid_input(box: Sandbox) -> No
     )["filterArn"]
 
     # WHEN the filter is applied THEN it is refused until ACTIVE
-    assert failure(lambda: box.runtime.get_recommendations(campaignArn=arn, filterArn=filter_arn)) == invalid(
+    assert client_failure(lambda: box.runtime.get_recommendations(campaignArn=arn, filterArn=filter_arn)) == invalid(
         f"Filter {filter_arn} is CREATE PENDING; a filter must be ACTIVE to be used."
     )
     box.settle("filter", filter_arn)
