@@ -1,7 +1,9 @@
 """The local cloud's command line: ``python -m local run`` (the contract is in design.md §8).
 
     python -m local run [[--data DIR]... --params FILE]... [--timeline instant|realistic|typical]
-                        [--fail STEP]... [--fault KIND:TARGET[:COUNT]]... [--json]
+                        [--fail STEP]... [--fault KIND:TARGET[:COUNT]]... [--state DIR] [--json]
+    python -m local recommend --state DIR --campaign NAME [--user-id U] [--item-id I] [--num N]
+                              [--filter NAME [--filter-value K=V]...] [--json]      (local/recommend.py)
 
 ``--data DIR`` mirrors ``aws s3 sync DIR s3://<bucket>/``: every file of DIR under its relative path (any
 folder name or case, root files too), new or changed files only, nothing deleted. Ordering: each
@@ -26,6 +28,7 @@ from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 from local.faults import FAULT_KINDS, Fault, FaultError
+from local.recommend import add_recommend_parser, recommend
 from local.runner import FAIL_STEPS, ROOT, TIMELINES, DataSync, Event, LocalPipeline, RunResult, SetupError
 
 DEFAULT_PARAMS = ROOT / "example" / "params.json"
@@ -118,7 +121,15 @@ def build_parser() -> argparse.ArgumentParser:
         "Personalize operation (e.g. CreateSolutionVersion) or, for lambda-* kinds, a function's logical id "
         "(e.g. DatasetImportFunction)",
     )
+    run.add_argument(
+        "--state",
+        type=Path,
+        metavar="DIR",
+        help="keep the local cloud's state in DIR: resume it if saved there, save it after the runs "
+        "(for a later run or `python -m local recommend`)",
+    )
     run.add_argument("--json", action="store_true", help="no live view; the last stdout line is a JSON report")
+    add_recommend_parser(commands)
     return parser
 
 
@@ -136,6 +147,8 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     inventory: dict[str, Any] = {}
     try:
         args = build_parser().parse_args(argv)
+        if args.command == "recommend":
+            return recommend(args, out)
         runs = plan(getattr(args, "steps", None) or []).runs
         for folders, path in runs:
             for folder in folders:
@@ -162,7 +175,7 @@ def _run(
     inventory: dict[str, Any],
 ) -> int:
     live = not args.json
-    with LocalPipeline(timeline=args.timeline, fail_steps=args.fail, faults=args.fault) as pipeline:
+    with LocalPipeline(timeline=args.timeline, fail_steps=args.fail, faults=args.fault, state=args.state) as pipeline:
         if live:
             resources = len(pipeline.stack.physical_ids)
             injected = [*args.fail, *(str(f) for f in args.fault)]
@@ -191,6 +204,10 @@ def _run(
                     _print_outcome(result, out)
         finally:
             inventory.update(pipeline.inventory())
+            if args.state is not None:
+                saved = pipeline.save_state(args.state)
+                if live:
+                    print(f"\nLocal cloud state saved in {_shown(saved)}", file=out)
     if live:
         _print_summary(results, inventory, out)
     else:
