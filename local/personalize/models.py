@@ -18,7 +18,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import boto3
 
@@ -59,6 +59,9 @@ from .timeline import (
     Timeline,
     follow_up,
 )
+
+if TYPE_CHECKING:
+    from .algorithms import Model
 
 logger = logging.getLogger(__name__)
 
@@ -190,6 +193,15 @@ class PersonalizeEmulator:
                 if dataset is not None and dataset.status(now) is not None:
                     return import_jobs.records(state, dataset, now)
         raise KeyError(dataset_arn)
+
+    def trained_model(self, arn: str) -> Model:
+        """The model a solution version or a recommender serves (trained on first use), for tests and the CLI."""
+        with self._lock:
+            for state in self._regions.values():
+                owner = state.versions.get(arn) or state.recommenders.get(arn)
+                if owner is not None:
+                    return owner.model()
+        raise KeyError(arn)
 
     def resource_tags(self, account: str, region: str, arn: str) -> dict[str, str] | None:
         """The tags of the resource at ``arn`` (None if it does not exist): what IAM evaluates as

@@ -10,7 +10,9 @@ import pytest
 
 from local.personalize import batch
 from local.personalize.algorithms import TrainingData, train
+from local.personalize.algorithms.data import Indexed
 from local.personalize.algorithms.evaluation import evaluate
+from local.personalize.testing import Sandbox, domain_interactions
 from local.personalize.training import Interaction
 
 GROUPS = 3
@@ -65,6 +67,30 @@ def test_user_personalization_planted_groups_recommends_the_users_group(data: Tr
     assert all(len(top) == 4 and not any((user, item) in seen for item, _ in top) for user, top in tops.items())
     in_group = sum(item.startswith(f"g{group_of(user)}-") for user, top in tops.items() for item, _ in top)
     assert in_group >= 108, tops
+
+
+def test_user_personalization_v2_follows_a_users_latest_taste_more_than_v1() -> None:
+    # GIVEN users whose 14 oldest interactions are in their group and 6 newest in the next group
+    rng = random.Random(3)
+    rows = []
+    for u in range(300):
+        user, group = f"u{u:03d}", u % GROUPS
+        old = [f"g{group}-{n:02d}" for n in rng.sample(range(GROUP_ITEMS), 14)]
+        new = [f"g{(group + 1) % GROUPS}-{n:02d}" for n in rng.sample(range(GROUP_ITEMS), 6)]
+        rows += [Interaction(user, item, 1000 * n + u) for n, item in enumerate(old + new)]
+    data = TrainingData(rows)
+
+    # WHEN v1 and v2 recommend 5 items to each of the first 60 users
+    def new_taste_share(recipe: str) -> int:
+        model = train(recipe, data)
+        return sum(
+            item.startswith(f"g{(u % GROUPS + 1) % GROUPS}-")
+            for u in range(60)
+            for item, _ in model.recommend(user_id=f"u{u:03d}", num_results=5)
+        )
+
+    # THEN v2 recommends clearly more items of the newer taste
+    assert new_taste_share("aws-user-personalization-v2") > new_taste_share("aws-user-personalization") + 20
 
 
 def test_sims_planted_groups_relates_items_of_the_same_group(data: TrainingData) -> None:
@@ -309,3 +335,58 @@ def test_attribute_items_parses_and_clauses_escapes_and_numbers() -> None:
     assert batch.attribute_items('ITEMS.genres = "Say \\"Hi\\""', items) == [["b"]]
     assert batch.attribute_items("ITEMS.YEAR = 2020", items) == [["a", "c"]]
     assert batch.attribute_items("genres IN Comedy", items) == [[]]
+
+
+def test_indexed_newest_rank_counts_the_users_newer_interactions_import_order_on_ties() -> None:
+    # GIVEN two users, interleaved, with a timestamp tie for b
+    rows = [
+        Interaction("a", "x", 5), Interaction("b", "x", 1), Interaction("a", "y", 1),
+        Interaction("b", "y", 3), Interaction("b", "z", 3), Interaction("a", "z", 9),
+    ]  # fmt: skip
+
+    # WHEN ranked from the newest
+    rank = Indexed.build(TrainingData(rows)).newest_rank()
+
+    # THEN a: z(9)=0, x(5)=1, y(1)=2; b: the later import of the tie is the newer: z=0, y=1, x=2
+    assert rank.tolist() == [1, 2, 2, 1, 0, 0]
+
+
+# --- through the emulator ----------------------------------------------------------------------------
+
+
+def test_recommender_trains_its_use_case_family_on_its_event_type(box: Sandbox) -> None:
+    # GIVEN an ECOMMERCE group whose View and Purchase events alternate
+    group = box.with_domain_data()
+    views = box.recommender(group, "views", "aws-ecomm-popular-items-by-views")["recommenderArn"]
+    also = box.recommender(group, "also", "aws-ecomm-customers-who-viewed-x-also-viewed")["recommenderArn"]
+
+    # WHEN their models are read
+    popular, related = box.emulator.trained_model(views), box.emulator.trained_model(also)
+
+    # THEN each is its use case's family, trained on the View events only
+    views_only = [Interaction(u, i, t, e) for u, i, e, t in domain_interactions() if e == "View"]
+    expected = train("aws-popularity-count", TrainingData(views_only))
+    assert (popular.family, related.family) == ("popularity", "cooccurrence")
+    assert popular.recommend(user_id="nobody", num_results=10) == expected.recommend(user_id="nobody", num_results=10)
+    assert related.indexed.counts.sum() == len(views_only)
+
+
+def test_get_solution_metrics_differ_per_recipe_and_come_from_its_model(box: Sandbox) -> None:
+    # GIVEN the planted data imported once, and a User-Personalization and a Popularity-Count solution on it
+    rows = [(i.user, i.item, i.timestamp) for i in planted()]
+    trained = box.trained(rows=rows)
+    popularity = box.version(
+        box.solution(trained["datasetGroupArn"], "pop", recipeArn="arn:aws:personalize:::recipe/aws-popularity-count")
+    )["solutionVersionArn"]
+
+    # WHEN the metrics of both are requested
+    metrics = {
+        arn: box.personalize.get_solution_metrics(solutionVersionArn=arn)["metrics"]
+        for arn in (trained["solutionVersionArn"], popularity)
+    }
+
+    # THEN each is its own recipe's evaluation on that data, and user-personalization beats popularity
+    data = TrainingData(planted())
+    assert metrics[trained["solutionVersionArn"]] == evaluate("aws-user-personalization", data)
+    assert metrics[popularity] == evaluate("aws-popularity-count", data)
+    assert metrics[trained["solutionVersionArn"]]["precision_at_5"] > metrics[popularity]["precision_at_5"]

@@ -40,9 +40,26 @@ class Indexed:
     counts: sp.csr_matrix
     #: per user, the index of their newest interaction's item (-1 if none).
     latest_item: np.ndarray
-    #: the interactions' timestamps and item indexes, in input order (for time-windowed counts).
+    #: the interactions' timestamps, user and item indexes, in input order (for time-windowed counts and
+    #: recency weights).
     timestamps: np.ndarray
+    user_rows: np.ndarray
     item_rows: np.ndarray
+
+    def newest_rank(self) -> np.ndarray:
+        """Per interaction, how many of its user's interactions are newer (0 for the newest; import order on
+        equal timestamps)."""
+        n = len(self.timestamps)
+        rank = np.empty(n, dtype=np.int64)
+        if n == 0:
+            return rank
+        order = np.lexsort((np.arange(n), self.timestamps, self.user_rows))
+        users = self.user_rows[order]
+        starts = np.r_[0, np.flatnonzero(np.diff(users)) + 1]
+        sizes = np.diff(np.r_[starts, n])
+        group = np.repeat(np.arange(len(starts)), sizes)
+        rank[order] = sizes[group] - 1 - (np.arange(n) - starts[group])
+        return rank
 
     @classmethod
     def build(cls, data: TrainingData) -> Indexed:
@@ -74,5 +91,6 @@ class Indexed:
             counts=counts,
             latest_item=latest_item,
             timestamps=timestamps,
+            user_rows=user_rows,
             item_rows=item_rows,
         )

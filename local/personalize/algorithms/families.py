@@ -127,15 +127,21 @@ class MetadataSimilarityModel(CooccurrenceModel):
 
 #: ALS defaults, chosen on the example data and the tests' planted groups (16 factors beat 8 and 48 there on
 #: precision, NDCG and MRR; a higher alpha did not help); a solution's hidden_dimension overrides factors.
-ALS_DEFAULTS = {"factors": 16, "iterations": 12, "regularization": 0.05, "alpha": 1.0}
+#: v2's recency weighting (with a half-life of 5 interactions): chosen on the example data, where it beat
+#: unweighted ALS on precision@5, NDCG@10 and MRR (half-lives 5-20 and boosts 1-9 tried).
+RECENCY_BOOST = 9.0
+ALS_DEFAULTS = {"factors": 16, "iterations": 12, "regularization": 0.05, "alpha": 1.0, "recency_half_life": 0}
 
 
 class FactorizationModel(Model):
     """User-Personalization, Personalized-Ranking and the affinity (segment) recipes: matrix factorisation
     for implicit feedback (alternating least squares, Hu, Koren and Volinsky 2008, from ``implicit``).
 
-    A user the model has never seen is scored as the average user. Scores shown are the softmax of the raw
-    scores over the whole catalogue, so they sum to 1 as User-Personalization's do.
+    With ``recency_half_life`` n > 0 (User-Personalization-v2, whose model reads the order of events), an
+    interaction's weight is 1 + RECENCY_BOOST * 0.5 ** (k / n), k being how many of the user's interactions
+    are newer, so a user's latest tastes count up to ten times as much as old ones. A user the model has never
+    seen is scored as the average user. Scores shown are the softmax of the raw scores over the whole
+    catalogue, so they sum to 1 as User-Personalization's do.
     """
 
     def __init__(
@@ -160,13 +166,24 @@ class FactorizationModel(Model):
                     random_state=seed,
                     calculate_training_loss=False,
                 )
-                als.fit(indexed.counts, show_progress=False)
+                als.fit(self.confidence(indexed, float(settings["recency_half_life"])), show_progress=False)
             self.user_factors = np.asarray(als.user_factors, dtype=np.float64)
             self.item_factors = np.asarray(als.item_factors, dtype=np.float64)
         self.average_user = self.user_factors.mean(axis=0) if n_users else np.zeros(self.user_factors.shape[1])
         norms = np.linalg.norm(self.item_factors, axis=1)
         norms[norms == 0] = 1.0
         self.unit_items = self.item_factors / norms[:, None]
+
+    @staticmethod
+    def confidence(indexed: Indexed, half_life: float) -> sp.csr_matrix:
+        if half_life <= 0:
+            return indexed.counts
+        weights = 1.0 + RECENCY_BOOST * 0.5 ** (indexed.newest_rank() / half_life)
+        matrix = sp.csr_matrix(
+            (weights.astype(np.float32), (indexed.user_rows, indexed.item_rows)), shape=indexed.counts.shape
+        )
+        matrix.sum_duplicates()
+        return matrix
 
     def user_scores(self, user: int | None) -> np.ndarray:
         vector = self.average_user if user is None else self.user_factors[user]

@@ -49,6 +49,15 @@ FAMILIES: dict[str, str] = {
     "aws-vod-top-picks": "factorization",
 }
 
+#: What distinguishes recipes of one family: User-Personalization-v2 (and the recommenders built on it)
+#: weighs a user's recent interactions more, the way its sequence model reads the order of events.
+RECIPE_SETTINGS: dict[str, dict[str, float]] = {
+    "aws-user-personalization-v2": {"recency_half_life": 5},
+    "aws-personalized-ranking-v2": {"recency_half_life": 5},
+    "aws-ecomm-recommended-for-you": {"recency_half_life": 5},
+    "aws-vod-top-picks": {"recency_half_life": 5},
+}
+
 #: The algorithmHyperParameters of the service that mean something to the emulator's models.
 HYPERPARAMETER_NAMES = {"hidden_dimension": "factors"}
 
@@ -70,11 +79,12 @@ def train(
     family = family_of(name)
     indexed = Indexed.build(data)
     if family == "factorization":
-        settings = {
-            HYPERPARAMETER_NAMES[key]: value
+        settings = {**RECIPE_SETTINGS.get(name, {})}
+        settings.update(
+            (HYPERPARAMETER_NAMES[key], value)
             for key, value in (hyperparameters or {}).items()
             if key in HYPERPARAMETER_NAMES
-        }
+        )
         return FactorizationModel(name, family, indexed, seed=seed, hyperparameters=settings)
     if family == "cooccurrence":
         return CooccurrenceModel(name, family, indexed)
