@@ -72,8 +72,9 @@ format: $(STAMP) ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: $(STAMP) ## Print the local-cloud benchmarks (ratios measured in one run) and model training times
+bench: $(STAMP) ## Print the local-cloud benchmarks (ratios measured in one run), model training times and GetRecommendations latency
 	$(BIN)/python -m local.bench_training
+	$(BIN)/python -m local.bench_latency
 	$(BIN)/python -m local.bench
 
 $(MUTATE_STAMP): requirements-mutate.txt requirements-dev.txt

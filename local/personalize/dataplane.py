@@ -14,6 +14,7 @@ plane's. Errors keep the service's HTTP status: ResourceNotFoundException is a 4
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import threading
@@ -51,6 +52,7 @@ class DataPlaneError(JsonRESTError):
         self.code = status
 
 
+@functools.cache
 def _routes(service: str) -> dict[tuple[str, str], str]:
     model = service_model(service)
     routes = {}
@@ -60,6 +62,7 @@ def _routes(service: str) -> dict[tuple[str, str], str]:
     return routes
 
 
+@functools.cache
 def _status(service: str, code: str) -> int:
     """The HTTP status botocore's model declares for error ``code`` of ``service`` (400 when it has none)."""
     shape = service_model(service).shape_for_error_code(code)
