@@ -74,10 +74,15 @@ def serve(request: Any, full_url: str, headers: Any) -> tuple[int, dict[str, str
     from .responses import installed, shape_output
 
     parsed = urlparse(full_url)
-    service = parsed.netloc.split(".", 1)[0]
+    service, region = parsed.netloc.split(".")[:2]
     operation = _routes(service).get((request.method, parsed.path))
+    # Only what these two services need of moto's BaseResponse.setup_class (query strings, forms and
+    # the like are not theirs): the JSON body and the caller's account.
     response = BaseResponse(service_name="personalize")
-    response.setup_class(request, full_url, headers)
+    response.headers = request.headers
+    response.body = request.get_data(as_text=True)
+    response.querystring = {}
+    account = response.get_current_account()
     try:
         if operation is None or operation not in OPERATIONS[service]:
             name = operation or f"{request.method} {parsed.path}"
@@ -90,8 +95,8 @@ def serve(request: Any, full_url: str, headers: Any) -> tuple[int, dict[str, str
             raise injected
         params = json.loads(response.body) if response.body else {}
         validate_request(operation, params, service)
-        generation = personalize_backends[response.current_account][response.region]
-        result = emulator.handle(response.current_account, response.region, generation, operation, params)
+        generation = personalize_backends[account][region]
+        result = emulator.handle(account, region, generation, operation, params)
     except PersonalizeError as error:
         status = _status(service, error.error_type)
         raise DataPlaneError(error.error_type, error.message, status) from None
@@ -103,7 +108,9 @@ def install() -> None:
     """Route both data-plane endpoints to ``serve`` (idempotent)."""
     with _lock:
         if _URL_INDEX_ENTRY not in backend_index.backend_url_patterns:
-            backend_index.backend_url_patterns.append(_URL_INDEX_ENTRY)
+            # First: moto tries every service's pattern in turn, and a recommendation call should not wait
+            # for two hundred regular expressions to fail.
+            backend_index.backend_url_patterns.insert(0, _URL_INDEX_ENTRY)
         personalize_urls.url_paths[_URL_PATH] = serve
 
 
