@@ -20,6 +20,7 @@ from local.personalize.testing import (
     Sandbox,
     client_failure,
     domain_interactions,
+    interactions,
     sandbox,
 )
 
@@ -404,3 +405,22 @@ def test_get_recommendations_filter_not_active_invalid_input(box: Sandbox) -> No
     )
     box.settle("filter", filter_arn)
     assert box.runtime.get_recommendations(campaignArn=arn, filterArn=filter_arn, numResults=3)["itemList"]
+
+
+def test_model_recommend_filter_walks_past_the_first_windows_in_model_order() -> None:
+    from local.personalize.algorithms import TrainingData, train
+    from local.personalize.training import Interaction
+
+    # GIVEN a model over 300 items and a filter letting one item in 50 through (6 in all)
+    rows = [Interaction(user, item, 1_700_000_000 + n) for n, (user, item, _) in enumerate(interactions(60, 20, 300))]
+    model = train("aws-user-personalization", TrainingData(rows))
+    full = [item for item, _ in model.recommend(user_id="user1", num_results=300)]
+
+    # WHEN 5 filtered recommendations are asked for (the first windows hold too few allowed items)
+    filtered = model.recommend(user_id="user1", num_results=5, allowed=lambda item: int(item[4:]) % 50 == 0)
+
+    # THEN they are the first 5 allowed items of the unfiltered order, with the scores the full list shows
+    expected = [item for item in full if int(item[4:]) % 50 == 0][:5]
+    assert [item for item, _ in filtered] == expected and len(expected) == 5
+    scores = dict(model.recommend(user_id="user1", num_results=300))
+    assert [score for _, score in filtered] == [scores[item] for item in expected]
