@@ -1,9 +1,7 @@
 """The local cloud's command line: ``python -m local run`` (the contract is in design.md §8).
 
     python -m local run [[--data DIR]... --params FILE]... [--timeline instant|realistic|typical]
-                        [--fail STEP]... [--fault KIND:TARGET[:COUNT]]... [--state DIR] [--json]
-    python -m local recommend --state DIR --campaign NAME [--user-id U] [--item-id I] [--num N]
-                              [--filter NAME [--filter-value K=V]...] [--json]      (local/recommend.py)
+                        [--fail STEP]... [--fault KIND:TARGET[:COUNT]]... [--json]
 
 ``--data DIR`` mirrors ``aws s3 sync DIR s3://<bucket>/``: every file of DIR under its relative path (any
 folder name or case, root files too), new or changed files only, nothing deleted. Ordering: each
@@ -11,6 +9,9 @@ folder name or case, root files too), new or changed files only, nothing deleted
 a.json`` is "run, add data, run again"; a ``--data`` after the last ``--params`` is a usage error (nothing
 would read it). Without any ``--data``, example/data is synced before the first run; without any
 ``--params``, example/params.json runs once after every ``--data``.
+
+``--state DIR`` (local/state.py) resumes the local cloud saved in DIR and saves it after the runs;
+``python -m local recommend --state DIR --campaign NAME ...`` queries it (local/recommend.py).
 
 Exit codes: 0 when the last run SUCCEEDED, 1 when it did not, 2 on usage or setup errors (one line on
 stderr). With ``--json`` the last stdout line is one JSON object with every run and the emulator's
@@ -143,12 +144,12 @@ def _fault(text: str) -> Fault:
 def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["recommend"]:
+        return recommend(build_parser(), argv, out)
     results: list[RunResult] = []
     inventory: dict[str, Any] = {}
     try:
         args = build_parser().parse_args(argv)
-        if args.command == "recommend":
-            return recommend(args, out)
         runs = plan(getattr(args, "steps", None) or []).runs
         for folders, path in runs:
             for folder in folders:

@@ -111,9 +111,17 @@ def _filter_values(pairs: list[str]) -> dict[str, str]:
     return values
 
 
-def recommend(args: argparse.Namespace, out: TextIO) -> int:
+def recommend(parser: argparse.ArgumentParser, argv: list[str], out: TextIO) -> int:
+    """``python -m local recommend ...`` (``argv`` starts with ``recommend``); the exit code."""
     import sys
 
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:  # --help
+        return 2 if exit_.code else 0
+    except Exception as error:  # noqa: BLE001 - the CLI's usage errors (local.cli.UsageError)
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     try:
         if args.filter_value and not args.filter:
             raise RecommendError("--filter-value needs --filter")
