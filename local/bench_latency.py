@@ -137,7 +137,7 @@ def print_latency(figures: dict[str, Any]) -> None:
     ):
         series = figures[key]
         print(
-            f"  {label:<14} p50 {series['p50Ms']:6.2f} ms   p99 {series['p99Ms']:6.2f} ms   "
+            f"  {label:<16} p50 {series['p50Ms']:6.2f} ms   p99 {series['p99Ms']:6.2f} ms   "
             f"mean {series['meanMs']:6.2f} ms"
         )
     verdict = "met" if figures["p50TargetMet"] else "MISSED"
