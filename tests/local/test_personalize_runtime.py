@@ -424,3 +424,37 @@ def test_model_recommend_filter_walks_past_the_first_windows_in_model_order() ->
     assert [item for item, _ in filtered] == expected and len(expected) == 5
     scores = dict(model.recommend(user_id="user1", num_results=300))
     assert [score for _, score in filtered] == [scores[item] for item in expected]
+
+
+def test_get_recommendations_recommenders_answer_per_use_case(box: Sandbox) -> None:
+    # GIVEN an ECOMMERCE group with three recommenders of different use cases, and one stopped
+    group = box.with_domain_data()
+    arns = {
+        use_case: box.recommender(group, use_case, use_case)["recommenderArn"]
+        for use_case in (
+            "aws-ecomm-recommended-for-you",
+            "aws-ecomm-customers-who-viewed-x-also-viewed",
+            "aws-ecomm-popular-items-by-views",
+        )
+    }
+    personal, related, popular = arns.values()
+
+    # THEN each answers what its use case takes, and refuses what it needs but lacks
+    assert len(box.runtime.get_recommendations(recommenderArn=personal, userId="user1", numResults=4)["itemList"]) == 4
+    assert len(box.runtime.get_recommendations(recommenderArn=related, itemId="item1", numResults=4)["itemList"]) == 4
+    assert len(box.runtime.get_recommendations(recommenderArn=popular, numResults=4)["itemList"]) == 4
+    assert client_failure(lambda: box.runtime.get_recommendations(recommenderArn=personal)) == invalid(
+        f"userId is required: {personal} uses a USER_PERSONALIZATION recipe."
+    )
+    assert client_failure(lambda: box.runtime.get_recommendations(recommenderArn=related, userId="user1")) == invalid(
+        f"itemId is required: {related} uses a RELATED_ITEMS recipe."
+    )
+    missing = f"{PREFIX}:recommender/none"
+    assert client_failure(lambda: box.runtime.get_recommendations(recommenderArn=missing)) == not_found(missing)
+
+    # WHEN a recommender is stopped THEN it no longer serves
+    box.personalize.stop_recommender(recommenderArn=popular)
+    status = box.personalize.describe_recommender(recommenderArn=popular)["recommender"]["status"]
+    assert client_failure(lambda: box.runtime.get_recommendations(recommenderArn=popular)) == invalid(
+        f"Recommender {popular} is {status}; it serves recommendations only when ACTIVE."
+    )
