@@ -458,3 +458,20 @@ def test_get_recommendations_recommenders_answer_per_use_case(box: Sandbox) -> N
     assert client_failure(lambda: box.runtime.get_recommendations(recommenderArn=popular)) == invalid(
         f"Recommender {popular} is {status}; it serves recommendations only when ACTIVE."
     )
+
+
+def test_dataplane_operations_in_models_and_implemented() -> None:
+    from local.personalize.dataplane import OPERATIONS
+    from local.personalize.ops import HANDLERS
+    from local.personalize.validation import service_model
+
+    for service, operations in OPERATIONS.items():
+        assert set(operations) <= set(service_model(service).operation_names), service
+        assert set(operations) <= set(HANDLERS), service
+
+
+def test_dataplane_unimplemented_operation_is_a_client_error(box: Sandbox) -> None:
+    # WHEN PutItems (not emulated) is called THEN botocore raises a ClientError, not moto's 404 "Not yet implemented"
+    assert client_failure(
+        lambda: box.events.put_items(datasetArn=f"{PREFIX}:dataset/dg/ITEMS", items=[{"itemId": "i1"}])
+    ) == (400, "UnknownOperationException", "PutItems is not implemented by the local Personalize emulator.")
