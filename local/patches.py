@@ -203,9 +203,10 @@ PATCH_POINTS: tuple[PatchPoint, ...] = (
     PatchPoint(
         "moto.cloudformation.parsing",
         "resource_class_from_type",
-        "moto's CloudFormation has no AWS::S3::BucketPolicy, AWS::SNS::Subscription, AWS::SNS::TopicPolicy nor "
-        "AWS::SQS::QueuePolicy and silently skips them: provide them (each policy lands on its bucket, topics "
-        "or queues, the subscription on its topic)",
+        "moto's CloudFormation has no AWS::S3::BucketPolicy, AWS::SNS::Subscription, AWS::SNS::TopicPolicy, "
+        "AWS::SQS::QueuePolicy nor AWS::Scheduler::ScheduleGroup and silently skips them: provide them (each "
+        "policy lands on its bucket, topics or queues, the subscription on its topic, the group in moto's "
+        "EventBridge Scheduler with its tags)",
     ),
     PatchPoint(
         "moto.s3.models",
@@ -684,11 +685,42 @@ class _CfnSqsQueuePolicy(_CfnResource):
             sqs_backends[account_id][region_name].set_queue_attributes(url.rsplit("/", 1)[-1], {"Policy": ""})
 
 
+class _CfnScheduleGroup(_CfnResource):
+    """AWS::Scheduler::ScheduleGroup for moto's CloudFormation: the group in moto's Scheduler, with its tags.
+
+    Without a Name, CloudFormation generates one (``<stack>-<logical id>-<suffix>``, at most 64 characters);
+    ``!Ref`` gives the name.
+    """
+
+    def __init__(self, name: str, account_id: str, region: str) -> None:
+        self.physical_resource_id, self.account_id, self.region = name, account_id, region
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
+    ) -> _CfnScheduleGroup:
+        properties = cloudformation_json.get("Properties") or {}
+        name = properties.get("Name") or resource_name[:64]
+        tags = [{"Key": t["Key"], "Value": t["Value"]} for t in properties.get("Tags") or []]
+        cls._backend(account_id, region_name).create_schedule_group(name=name, tags=tags)
+        return cls(name, account_id, region_name)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        self._backend(account_id, region_name).delete_schedule_group(self.physical_resource_id)
+
+    @staticmethod
+    def _backend(account_id: str, region_name: str) -> Any:
+        from moto.scheduler.models import scheduler_backends
+
+        return scheduler_backends[account_id][region_name]
+
+
 _EXTRA_CFN_MODELS: dict[str, type] = {
     "AWS::S3::BucketPolicy": _CfnBucketPolicy,
     "AWS::SNS::Subscription": _CfnSnsSubscription,
     "AWS::SNS::TopicPolicy": _CfnSnsTopicPolicy,
     "AWS::SQS::QueuePolicy": _CfnSqsQueuePolicy,
+    "AWS::Scheduler::ScheduleGroup": _CfnScheduleGroup,
 }
 
 

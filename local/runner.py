@@ -306,7 +306,11 @@ class LocalPipeline:
         )
 
     def inventory(self) -> dict[str, list[str]]:
-        return self.emulator.inventory(at=self.clock.latest)
+        """The emulator's Personalize resources and, under ``schedules``, every EventBridge Scheduler schedule
+        (moto's Scheduler, every group), so a run's report shows what Apply Schedules left."""
+        found = self.emulator.inventory(at=self.clock.latest)
+        found["schedules"] = schedule_arns()
+        return found
 
     # -------------------------------------------------------------------------------- live view
     def _executions(self, sfn: Any) -> list[dict[str, Any]]:
@@ -415,3 +419,15 @@ def _first_line(cause: str) -> str:
         text = cause
     lines = text.strip().splitlines()
     return lines[0] if lines else ""
+
+
+def schedule_arns() -> list[str]:
+    """ARNs of every schedule in moto's EventBridge Scheduler, in every account and region, sorted."""
+    from moto.scheduler.models import scheduler_backends
+
+    arns = []
+    for account in list(scheduler_backends):
+        for region in list(scheduler_backends[account]):
+            for group in list(scheduler_backends[account][region].schedule_groups.values()):
+                arns += [schedule.arn for schedule in group.schedules.values()]
+    return sorted(arns)

@@ -7,6 +7,9 @@ a schema change UpdateDataset would refuse, or a name taken by a resource this s
 reported here, not after resources were created.
 """
 
+from botocore.exceptions import ClientError
+
+from personalize_pipeline import schedules
 from personalize_pipeline.batch_input import input_problems, list_inputs, plan_input_checks
 from personalize_pipeline.clients import client
 from personalize_pipeline.config import settings, stack_context
@@ -29,12 +32,24 @@ def lambda_handler(event, context):
     detail = event["detail"]
     bucket, key = detail["bucket"]["name"], detail["object"]["key"]
     version_id = detail["object"].get("version-id")
+    # A scheduled run (schedules.execution_input) reads the params version that created its schedule.
+    schedule = schedules.schedule_of(event.get("executionInput"))
     s3 = client("s3")
     request = {"Bucket": bucket, "Key": key, **({"VersionId": version_id} if version_id else {})}
     try:
         obj = s3.get_object(**request)
     except s3.exceptions.NoSuchKey as error:
         raise InvalidParameters([f"s3://{bucket}/{key}: the object was deleted before it could be read"]) from error
+    except ClientError as error:
+        if schedule is None or error.response.get("Error", {}).get("Code") not in ("NoSuchVersion", "404"):
+            raise
+        raise InvalidParameters(
+            [
+                f"s3://{bucket}/{key} version {version_id}: the params.json version schedule {schedule.get('name')} "
+                "runs was deleted; upload params.json again (the upload run rebuilds the schedules on the new version)"
+            ],
+            dataset_group=schedule.get("datasetGroup"),
+        ) from error
     if obj["ContentLength"] > MAX_PARAMS_BYTES:
         raise InvalidParameters([f"s3://{bucket}/{key}: {obj['ContentLength']} bytes; a parameters file is < 1 MiB"])
     body = obj["Body"].read()
@@ -52,6 +67,8 @@ def lambda_handler(event, context):
         problems += input_problems(plan, batch_inputs)
         if problems:
             raise InvalidParameters(problems, dataset_group=plan["datasetGroup"]["name"])
+        if schedule is not None:
+            plan = schedules.for_scheduled_run(plan, schedule)
     except InvalidParameters as error:
         metrics.add_metric(name="parameters_rejected", unit="Count", value=1)
         # The e-mail shows the first problems; the log keeps them all, in records well under CloudWatch's

@@ -6,8 +6,11 @@ execution history, even inside a Map iteration), the error, the cause in plain w
 what the run had created so far.
 """
 
+from datetime import UTC, datetime
+
 from botocore.exceptions import ClientError
 
+from personalize_pipeline import schedules
 from personalize_pipeline.clients import client
 from personalize_pipeline.config import console_region
 from personalize_pipeline.messages import (
@@ -18,6 +21,7 @@ from personalize_pipeline.messages import (
     Trained,
     failure_context,
     failure_message,
+    started_by,
     success_message,
     tracking_lines,
 )
@@ -95,6 +99,9 @@ def _success(event: dict) -> dict:
         recommenders=recommenders,
         notes=[note for solution in event["plan"]["solutions"] for note in solution.get("notes", [])],
         batch_outputs=batch_outputs,
+        # Next fire times are counted from this run's start: the same run always writes the same e-mail.
+        schedules=schedules.describe_schedules(event.get("schedules") or [], _start_of(event)),
+        started_by=started_by((event["plan"].get("run") or {}).get("schedule")),
     )
     subject, message = success_message(summary)
     return {"subject": subject, "message": message}
@@ -122,5 +129,11 @@ def _failure(event: dict) -> dict:
                 logger.exception("could not refresh the status of %s", line.arn)
                 continue
             line.status = effective_status(line.kind, resource)[0] if resource else "deleted"
-    subject, message = failure_message(context, execution_arn, console_region(), group)
+    schedule_line = started_by(schedules.schedule_of(state))
+    subject, message = failure_message(context, execution_arn, console_region(), group, schedule_line)
     return {"subject": subject, "message": message}
+
+
+def _start_of(event: dict) -> datetime:
+    start = event.get("startTime")
+    return datetime.fromisoformat(start.replace("Z", "+00:00")) if start else datetime.now(UTC)

@@ -19,7 +19,8 @@ def lambda_handler(event, context):
     me = Run(
         arn=event["executionArn"],
         started=_ms(datetime.fromisoformat(event["startTime"].replace("Z", "+00:00"))),
-        source=source_of({"detail": event["detail"]}),
+        # The whole input: a scheduled run's source is its schedule's firing, not only the params version.
+        source=source_of(event.get("executionInput") or {"detail": event["detail"]}),
         dataset_group=event["datasetGroup"],
     )
     running = []

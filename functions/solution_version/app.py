@@ -7,4 +7,6 @@ from personalize_pipeline.steps import run_step
 
 @instrumented
 def lambda_handler(event, context):
-    return run_step(event, lambda pz, cfg, e: ensure_solution_version(pz, e["solutionArn"], e["spec"]))
+    return run_step(
+        event, lambda pz, cfg, e: ensure_solution_version(pz, e["solutionArn"], e["spec"], e.get("datasets"))
+    )

@@ -58,6 +58,7 @@ _ERRORS = {
     "s3": ("AccessDenied", 403),
     "sns": ("AuthorizationError", 403),
     "lambda": ("AccessDeniedException", 403),
+    "scheduler": ("AccessDeniedException", 403),
 }
 _DEFAULT_ERROR = ("AccessDeniedException", 400)
 

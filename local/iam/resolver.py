@@ -8,6 +8,11 @@ ARN ``solution/<name>/<id>`` is of that type), or, for the resource a Create mak
 The other services list the operations the handlers and the state machine use, with the IAM action and
 resource each needs (the S3, Lambda, SNS and Step Functions Service Authorization Reference pages). An
 operation not listed raises ``UnresolvedRequest``: the local cloud must learn it rather than wave it on.
+
+EventBridge Scheduler (its Service Authorization Reference page): Create/Get/Update/DeleteSchedule need the
+``schedule`` resource ``arn:aws:scheduler:<region>:<account>:schedule/<group>/<name>`` (the group defaults to
+``default``); ListSchedules has no resource type (``*``); CreateSchedule and UpdateSchedule also need
+``iam:PassRole`` of the target's RoleArn with ``iam:PassedToService`` = ``scheduler.amazonaws.com``.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from typing import Any
 
 TABLE = Path(__file__).with_name("personalize_actions.json")
 PERSONALIZE_PRINCIPAL = "personalize.amazonaws.com"
+SCHEDULER_PRINCIPAL = "scheduler.amazonaws.com"
 
 
 class UnresolvedRequest(LookupError):
@@ -135,6 +141,33 @@ def _function(region: str, account: str, p: Mapping[str, Any]) -> str:
     return f"arn:aws:lambda:{region}:{account}:function:{name}{qualifier}"
 
 
+def _schedule(region: str, account: str, p: Mapping[str, Any]) -> str:
+    return f"arn:aws:scheduler:{region}:{account}:schedule/{p.get('GroupName') or 'default'}/{p['Name']}"
+
+
+#: Scheduler operation -> whether it passes the target's role (Create/Update); ListSchedules is on ``*``.
+SCHEDULER_OPERATIONS = {
+    "CreateSchedule": True,
+    "UpdateSchedule": True,
+    "GetSchedule": False,
+    "DeleteSchedule": False,
+    "ListSchedules": False,
+}
+
+
+def scheduler_checks(operation: str, params: Mapping[str, Any], region: str, account: str) -> list[Check]:
+    if operation not in SCHEDULER_OPERATIONS:
+        raise UnresolvedRequest(f"the local cloud does not know what scheduler:{operation} must be authorized for")
+    action = f"scheduler:{operation}"
+    if operation == "ListSchedules":
+        return [Check(action, "*")]
+    checks = [Check(action, _schedule(region, account, params))]
+    role = (params.get("Target") or {}).get("RoleArn")
+    if SCHEDULER_OPERATIONS[operation] and role:
+        checks.append(Check("iam:PassRole", str(role), {"iam:PassedToService": SCHEDULER_PRINCIPAL}))
+    return checks
+
+
 Resolver = Callable[[str, str, Mapping[str, Any]], tuple[str, str]]
 
 #: (service signing name, operation) -> (region, account, params) -> (IAM action, resource ARN)
@@ -170,6 +203,8 @@ def checks_for(
     """
     if prefix == "personalize":
         return personalize_checks(operation, params, region, account, tags_of)
+    if prefix == "scheduler":
+        return scheduler_checks(operation, params, region, account)
     resolver = OTHER_SERVICES.get((prefix, operation))
     if resolver is None:
         raise UnresolvedRequest(f"the local cloud does not know what {prefix}:{operation} must be authorized for")

@@ -27,6 +27,7 @@ RUN_KEYS = {
     "notification",
 }
 INVENTORY_KEYS = {
+    "schedules",
     "datasetGroups",
     "schemas",
     "datasets",

@@ -24,6 +24,7 @@ from local import iam
 from local.deploy import wait_for_execution
 from local.iam.policies import statement_effect, statements_of
 from local.runner import ROOT, TEMPLATE, LocalPipeline
+from personalize_pipeline.naming import schedule_name
 from tests.iam_facts import LOG_DELIVERY_ACTIONS
 
 from . import ecommerce
@@ -95,8 +96,13 @@ def exercised(tmp_path_factory: pytest.TempPathFactory) -> Proof:
     tmp = tmp_path_factory.mktemp("iam-proof")
     with LocalPipeline() as pipeline:
         pipeline.upload_data(EXAMPLE_DATA)
-        # a first run with tags on every resource that takes them: creates and tags everything
+        # a first run with tags on every resource that takes them: creates and tags everything, and creates the
+        # dataset group's schedules (passing SchedulerRole to Scheduler)
         params = tagged_params()
+        params["schedules"] = {
+            "datasetGroup": {"scheduleExpression": "rate(1 day)"},
+            "solutions": {params["solution"]["name"]: {"scheduleExpression": "cron(0 3 ? * MON *)"}},
+        }
         assert pipeline.run(write(tmp / "params.json", params)).status == "SUCCEEDED"
         # new interactions: a new import and version, and the campaign is updated to it
         extra = tmp / "more" / "Interactions"
@@ -105,8 +111,10 @@ def exercised(tmp_path_factory: pytest.TempPathFactory) -> Proof:
         (extra / "more.csv").write_text("USER_ID,ITEM_ID,TIMESTAMP\n" + "\n".join(rows) + "\n")
         pipeline.upload_data(tmp / "more")
         assert pipeline.run(write(tmp / "params.json", params)).status == "SUCCEEDED"
-        # a new nullable Users field: the dataset's schema is replaced (UpdateDataset)
+        # a new nullable Users field: the dataset's schema is replaced (UpdateDataset); one schedule changes
+        # (UpdateSchedule), the other is dropped (DeleteSchedule)
         params["datasets"]["Users"]["schema"]["fields"].append({"name": "CITY", "type": ["null", "string"]})
+        params["schedules"] = {"datasetGroup": {"scheduleExpression": "rate(2 days)"}}
         users = (EXAMPLE_DATA / "Users" / "users.csv").read_text().splitlines()
         (tmp / "cities" / "Users").mkdir(parents=True)
         (tmp / "cities" / "Users" / "users.csv").write_text(
@@ -114,6 +122,21 @@ def exercised(tmp_path_factory: pytest.TempPathFactory) -> Proof:
         )
         pipeline.upload_data(tmp / "cities")
         assert pipeline.run(write(tmp / "params.json", params)).status == "SUCCEEDED"
+        # the schedule fires: Scheduler starts the pipeline as SchedulerRole (authorized as local.patches does for
+        # EventBridge targets), and the run converges
+        schedule = boto3.client("scheduler").get_schedule(
+            GroupName=pipeline.stack.physical_id("ScheduleGroup"), Name=schedule_name("retail-demo")
+        )
+        target = schedule["Target"]
+        caller = iam.Caller.for_role(target["RoleArn"], "scheduler")
+        context = iam.request_context(caller, REGION, secure=True)
+        iam.authorize(caller, [iam.Check("states:StartExecution", target["Arn"])], context)
+        text = target["Input"].replace("<aws.scheduler.scheduled-time>", "2027-01-01T00:00:00Z")
+        text = text.replace("<aws.scheduler.execution-id>", "firing-1")
+        started = boto3.client("stepfunctions").start_execution(
+            stateMachineArn=target["Arn"], name="firing-1", input=text
+        )
+        assert pipeline.finish(started["executionArn"]).status == "SUCCEEDED"
         # two uploads at once: the later run reads the input and history of the running one, and is refused
         runs = [pipeline.start(write(tmp / "params.json", params)) for _ in range(2)]
         assert sorted(wait_for_execution(arn)["status"] for arn in runs) == ["FAILED", "SUCCEEDED"]
@@ -277,3 +300,30 @@ def test_iam_template_without_the_batch_job_solution_grant_fails_with_access_den
         f"is not authorized to perform: personalize:{action} on resource: "
         f"{PERSONALIZE}:solution/retail-user-personalization/"
     ) in message
+
+
+def test_iam_template_without_pass_role_of_the_scheduler_role_fails_at_apply_schedules(tmp_path: Path) -> None:
+    # GIVEN the template without the ScheduleFunction's iam:PassRole of SchedulerRole
+    sam = copy.deepcopy(yaml_parse(TEMPLATE.read_text()))
+    for resource in sam["Resources"].values():
+        properties = resource.get("Properties", {})
+        for key in ("CodeUri", "ContentUri", "DefinitionUri"):
+            if isinstance(properties.get(key), str):
+                properties[key] = str((ROOT / properties[key]).resolve())
+    for policy in sam["Resources"]["ScheduleFunction"]["Properties"]["Policies"]:
+        policy["Statement"] = [s for s in policy["Statement"] if s["Action"] != "iam:PassRole"]
+    template = write(tmp_path / "template.json", sam)
+    params = json.loads(EXAMPLE_PARAMS.read_text())
+    params["schedules"] = {"datasetGroup": {"scheduleExpression": "rate(1 day)"}}
+    with LocalPipeline(template=template) as pipeline:
+        pipeline.upload_data(EXAMPLE_DATA)
+        # WHEN params with a schedule run
+        result = pipeline.run(write(tmp_path / "params.json", params))
+        role = f"arn:aws:iam::{ACCOUNT}:role/{pipeline.stack.physical_id('SchedulerRole')}"
+    # THEN the run fails at Apply Schedules with AWS's AccessDenied for passing that role
+    assert result.status == "FAILED"
+    assert result.notification is not None
+    message = result.notification["message"]
+    assert "Failed state: Apply Schedules" in message
+    assert "An error occurred (AccessDeniedException) when calling the CreateSchedule operation: User: " in message
+    assert f"is not authorized to perform: iam:PassRole on resource: {role}" in message

@@ -43,6 +43,7 @@ def test_pipeline_example_params_succeeds_and_emails_every_arn(open_pipeline: Ca
         "recommenders": 0,
         "batchInferenceJobs": 0,
         "batchSegmentJobs": 0,
+        "schedules": 0,
     }
     # AND the success e-mail names the campaign, lists every ARN, the computed metrics and the durations
     assert result.notification is not None

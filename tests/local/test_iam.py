@@ -149,6 +149,36 @@ def test_resolver_list_actions_are_authorized_on_star_and_unknown_operations_rai
     assert TABLE.name == "personalize_actions.json"
 
 
+SCHEDULES = f"arn:aws:scheduler:{REGION}:{ACCOUNT}:schedule"
+SCHEDULER_ROLE = f"arn:aws:iam::{ACCOUNT}:role/stack-SchedulerRole"
+
+
+@pytest.mark.parametrize("operation", ["CreateSchedule", "UpdateSchedule"])
+def test_resolver_schedule_write_needs_the_schedule_and_pass_role_to_scheduler(operation: str) -> None:
+    # GIVEN a schedule written in a group, with the role Scheduler assumes to start its target
+    params = {"Name": "n", "GroupName": "g", "Target": {"Arn": "arn:aws:states:x", "RoleArn": SCHEDULER_ROLE}}
+    # WHEN it is resolved THEN the schedule ARN names its group, and the role is passed to Scheduler only
+    assert checks_for("scheduler", operation, params, REGION, ACCOUNT) == [
+        Check(f"scheduler:{operation}", f"{SCHEDULES}/g/n"),
+        Check("iam:PassRole", SCHEDULER_ROLE, {"iam:PassedToService": "scheduler.amazonaws.com"}),
+    ]
+
+
+def test_resolver_schedule_reads_and_deletes_need_the_schedule_and_list_is_on_star() -> None:
+    assert checks_for("scheduler", "GetSchedule", {"Name": "n", "GroupName": "g"}, REGION, ACCOUNT) == [
+        Check("scheduler:GetSchedule", f"{SCHEDULES}/g/n")
+    ]
+    # a schedule without a group is in the account's "default" group
+    assert checks_for("scheduler", "DeleteSchedule", {"Name": "n"}, REGION, ACCOUNT) == [
+        Check("scheduler:DeleteSchedule", f"{SCHEDULES}/default/n")
+    ]
+    assert checks_for("scheduler", "ListSchedules", {"GroupName": "g", "NamePrefix": "p"}, REGION, ACCOUNT) == [
+        Check("scheduler:ListSchedules", "*")
+    ]
+    with pytest.raises(UnresolvedRequest, match="scheduler:CreateScheduleGroup"):
+        checks_for("scheduler", "CreateScheduleGroup", {"Name": "g"}, REGION, ACCOUNT)
+
+
 # -- decisions ----------------------------------------------------------------------------------------------
 
 

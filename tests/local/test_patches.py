@@ -539,6 +539,31 @@ def test_cloudformation_state_machine_is_executable_and_keeps_logging_and_tracin
     assert sfn.list_state_machines()["stateMachines"] == []
 
 
+def test_cloudformation_schedule_group_is_created_named_tagged_and_deleted(cloud: LocalCloud) -> None:
+    # GIVEN a stack with a schedule group without a Name (CloudFormation generates it) and one with a Name
+    tag = [{"Key": "personalize-pipeline:stack", "Value": "sg"}]
+    template = {
+        "Resources": {
+            "Generated": {"Type": "AWS::Scheduler::ScheduleGroup", "Properties": {"Tags": tag}},
+            "Named": {"Type": "AWS::Scheduler::ScheduleGroup", "Properties": {"Name": "named-group"}},
+        },
+        "Outputs": {"GeneratedName": {"Value": {"Ref": "Generated"}}},
+    }
+    cfn, scheduler = boto3.client("cloudformation"), boto3.client("scheduler")
+    # WHEN it is deployed
+    cfn.create_stack(StackName="sg", TemplateBody=json.dumps(template))
+    (output,) = cfn.describe_stacks(StackName="sg")["Stacks"][0]["Outputs"]
+    generated = output["OutputValue"]
+    groups = {g["Name"]: g["Arn"] for g in scheduler.list_schedule_groups()["ScheduleGroups"]}
+    # THEN both groups exist in moto's Scheduler (the generated name is <stack>-<logical id>-<suffix>, Ref gives
+    # it), with their tags; deleting the stack deletes them
+    assert generated.startswith("sg-Generated-") and len(generated) <= 64
+    assert {generated, "named-group"} <= set(groups)
+    assert scheduler.list_tags_for_resource(ResourceArn=groups[generated])["Tags"] == tag
+    cfn.delete_stack(StackName="sg")
+    assert {g["Name"] for g in scheduler.list_schedule_groups()["ScheduleGroups"]} == {"default"}
+
+
 # -- d. simulated time ---------------------------------------------------------------------------------
 
 

@@ -154,7 +154,7 @@ def test_asl_recommenders_deploy_beside_the_solutions_and_reach_the_summary(asl:
     # THEN it is a Parallel: the solutions' Map and a Map over the plan's recommenders, each ending with its
     # results only, which the Summarize Run task receives side by side
     solutions, recommenders = (branch["States"][branch["StartAt"]] for branch in train["Branches"])
-    assert (train["Type"], train["Next"]) == ("Parallel", "Summarize Run")
+    assert (train["Type"], train["Next"]) == ("Parallel", "Scheduled Run?")
     assert (solutions["ItemsPath"], solutions["OutputPath"]) == ("$.plan.solutions", "$.solutions")
     assert (recommenders["ItemsPath"], recommenders["OutputPath"]) == ("$.plan.recommenders", "$.recommenders")
     assert recommenders["ItemSelector"] == {"spec.$": "$$.Map.Item.Value", "datasetGroupArn.$": "$.datasetGroup.arn"}
@@ -163,6 +163,47 @@ def test_asl_recommenders_deploy_beside_the_solutions_and_reach_the_summary(asl:
     assert (payload["solutions.$"], payload["recommenders.$"]) == (
         f"{train['ResultPath']}.solutions",
         f"{train['ResultPath']}.recommenders",
+    )
+
+
+def test_asl_upload_runs_apply_schedules_and_scheduled_runs_keep_them(asl: dict[str, Any]) -> None:
+    # GIVEN the states between Train and Deploy and Summarize Run
+    states = asl["States"]
+    choice, keep, apply = states["Scheduled Run?"], states["Keep Schedules"], states["Apply Schedules"]
+    # THEN a scheduled run skips Apply Schedules, and both paths leave the solutions, recommenders and a list
+    # of schedules in $.deployed, which Summarize Run reads
+    assert choice["Choices"] == [
+        {"Variable": "$.plan.run.trigger", "StringEquals": "schedule", "Next": "Keep Schedules"}
+    ]
+    assert (choice["Default"], keep["Next"], apply["Next"]) == ("Apply Schedules", "Summarize Run", "Summarize Run")
+    assert keep["Parameters"] == {
+        "solutions.$": "$.deployed.solutions",
+        "recommenders.$": "$.deployed.recommenders",
+        "schedules": [],
+    }
+    assert apply["Parameters"]["Payload"] == {
+        "datasetGroup.$": "$.plan.datasetGroup",
+        "schedules.$": "$.plan.schedules",
+        "source.$": "$.plan.source",
+        "stateMachineArn.$": "$$.StateMachine.Id",
+        "deployed.$": "$.deployed",
+    }
+    assert (apply["ResultPath"], keep["ResultPath"]) == ("$.deployed", "$.deployed")
+    assert set(apply["ResultSelector"]) == {"solutions.$", "recommenders.$", "schedules.$"}
+    assert states["Summarize Run"]["Parameters"]["Payload"]["schedules.$"] == "$.deployed.schedules"
+    # Load Parameters sees the execution input (a scheduled run's schedule) and passes the run and schedules on
+    load = states["Load Parameters"]
+    assert load["Parameters"]["Payload"]["executionInput.$"] == "$$.Execution.Input"
+    # the solution version step sees the run's import results (a train schedule's run imports nothing)
+    solutions = states["Train and Deploy"]["Branches"][0]["States"]["Train and Deploy Solutions"]
+    assert solutions["ItemSelector"]["datasets.$"] == "$.datasets"
+    version = solutions["ItemProcessor"]["States"]["Create Solution Version"]["Parameters"]["Payload"]
+    assert version["datasets.$"] == "$.datasets"
+    # and Look for Other Runs tells two firings of one schedule apart by the whole input (runs.source_of)
+    assert states["Look for Other Runs"]["Parameters"]["Payload"]["executionInput.$"] == "$$.Execution.Input"
+    assert (load["ResultSelector"]["run.$"], load["ResultSelector"]["schedules.$"]) == (
+        "$.Payload.run",
+        "$.Payload.schedules",
     )
 
 

@@ -115,8 +115,11 @@ def test_template_no_wildcard_personalize_action_and_scoped_resources(template: 
 
 #: Non-Personalize actions granted on "*", each with the reason it cannot be scoped.
 UNSCOPABLE = {
-    action: "CloudWatch Logs log delivery (Step Functions Logging) supports no resource-level permissions"
-    for action in LOG_DELIVERY_ACTIONS
+    **{
+        action: "CloudWatch Logs log delivery (Step Functions Logging) supports no resource-level permissions"
+        for action in LOG_DELIVERY_ACTIONS
+    },
+    "scheduler:ListSchedules": "EventBridge Scheduler's ListSchedules takes no resource type",
 }
 
 
@@ -140,12 +143,66 @@ def test_template_resource_star_only_for_actions_without_resource_types(template
 def test_template_only_the_import_and_batch_functions_pass_the_personalize_role(template: dict) -> None:
     for logical_id, resource in functions(template).items():
         passes = [s for s in statements(resource) if "iam:PassRole" in json.dumps(s["Action"])]
+        if logical_id == "ScheduleFunction":
+            continue  # it passes SchedulerRole, to Scheduler only: test_template_schedule_function_...
         if logical_id not in ("DatasetImportFunction", "BatchJobFunction"):
             assert not passes, logical_id
             continue
         (statement,) = passes
         assert statement["Resource"] == {"Fn::GetAtt": ["PersonalizeServiceRole", "Arn"]}
         assert statement["Condition"] == {"StringEquals": {"iam:PassedToService": "personalize.amazonaws.com"}}
+
+
+def test_template_schedule_function_manages_only_its_group_and_passes_only_the_scheduler_role(template: dict) -> None:
+    # GIVEN the function that applies the schedules, and the role the schedules start the pipeline as
+    statements_of = statements(functions(template)["ScheduleFunction"])
+    group_schedules = {
+        "Fn::Sub": "arn:${AWS::Partition}:scheduler:${AWS::Region}:${AWS::AccountId}:schedule/${ScheduleGroup}/*"
+    }
+    # THEN it writes schedules of the stack's group only, lists on "*", and passes SchedulerRole to Scheduler only
+    assert statements_of == [
+        {
+            "Effect": "Allow",
+            "Action": [
+                "scheduler:CreateSchedule",
+                "scheduler:UpdateSchedule",
+                "scheduler:GetSchedule",
+                "scheduler:DeleteSchedule",
+            ],
+            "Resource": group_schedules,
+        },
+        {"Effect": "Allow", "Action": "scheduler:ListSchedules", "Resource": "*"},
+        {
+            "Effect": "Allow",
+            "Action": "iam:PassRole",
+            "Resource": {"Fn::GetAtt": ["SchedulerRole", "Arn"]},
+            "Condition": {"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}},
+        },
+    ]
+    role = template["Resources"]["SchedulerRole"]["Properties"]
+    (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
+    assert (trust["Principal"], trust["Condition"]) == (
+        {"Service": "scheduler.amazonaws.com"},
+        {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}},
+    )
+    (policy,) = role["Policies"]
+    assert policy["PolicyDocument"]["Statement"] == [
+        {
+            "Effect": "Allow",
+            "Action": "states:StartExecution",
+            "Resource": {
+                "Fn::Sub": "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:"
+                "${AWS::StackName}-pipeline"
+            },
+        }
+    ]
+    group = template["Resources"]["ScheduleGroup"]
+    assert group["Properties"] == {"Tags": [{"Key": "personalize-pipeline:stack", "Value": {"Ref": "AWS::StackName"}}]}
+    env = functions(template)["ScheduleFunction"]["Properties"]["Environment"]["Variables"]
+    assert env == {
+        "SCHEDULE_GROUP": {"Ref": "ScheduleGroup"},
+        "SCHEDULER_ROLE_ARN": {"Fn::GetAtt": ["SchedulerRole", "Arn"]},
+    }
 
 
 def _pascal(snake: str) -> str:

@@ -1061,6 +1061,41 @@ def test_ensure_import_latest_ours_with_failed_jobs_around_it_is_reused(personal
     )
 
 
+def test_ensure_import_train_schedule_imports_nothing_and_marks_files_it_left(
+    personalize: Any, stubber: Stubber
+) -> None:
+    # GIVEN the dataset's latest import is other files than the folder holds now (new files were uploaded)
+    expect_import_jobs(stubber, [job_summary(OTHER_JOB, "ACTIVE", day(1)), job_summary(JOB_BASE, "ACTIVE", day(0))])
+    expect_describe(stubber, "datasetImportJob", job_arn(OTHER_JOB), job_body(OTHER_JOB))
+    # WHEN a train schedule's run ensures the import (no create queued: the Stubber fails on one)
+    record = ensure.ensure_import(personalize, PREFIX, DATASET_ARN, ROLE_ARN, {**dataset_spec(), "importData": False})
+    # THEN nothing is imported: the latest import stands, marked as not holding the folder's files
+    assert record == new_record(
+        "datasetImportJob", job_arn(OTHER_JOB), OTHER_JOB, "ACTIVE", "reused", filesNotImported=True
+    )
+
+
+def test_ensure_import_train_schedule_on_imported_files_reuses_the_job_unmarked(
+    personalize: Any, stubber: Stubber
+) -> None:
+    expect_import_jobs(stubber, [job_summary(JOB_BASE, "ACTIVE", day(1))])
+    expect_describe(stubber, "datasetImportJob", job_arn(JOB_BASE), job_body())
+    record = ensure.ensure_import(personalize, PREFIX, DATASET_ARN, ROLE_ARN, {**dataset_spec(), "importData": False})
+    assert record == new_record("datasetImportJob", job_arn(JOB_BASE), JOB_BASE, "ACTIVE", "reused")
+
+
+def test_ensure_import_train_schedule_without_any_import_fails_saying_how_to_import(
+    personalize: Any, stubber: Stubber
+) -> None:
+    expect_import_jobs(stubber, [job_summary(JOB_BASE, "CREATE FAILED", day(0))])
+    with pytest.raises(ResourceFailed) as failed:
+        ensure.ensure_import(personalize, PREFIX, DATASET_ARN, ROLE_ARN, {**dataset_spec(), "importData": False})
+    assert str(failed.value) == (
+        "the INTERACTIONS dataset has no import to train on, and a train schedule imports nothing: upload "
+        "params.json (or let the dataset group's import schedule run) to import the files"
+    )
+
+
 def test_ensure_import_back_to_earlier_data_imports_it_again_as_r2(personalize: Any, stubber: Stubber) -> None:
     # GIVEN these files were imported, then other files replaced them
     expect_import_jobs(stubber, [job_summary(OTHER_JOB, "ACTIVE", day(1)), job_summary(JOB_BASE, "ACTIVE", day(0))])
@@ -1696,6 +1731,60 @@ def test_ensure_solution_version_ours_after_failed_attempt_is_reused(personalize
     record = ensure.ensure_solution_version(personalize, SOLUTION_ARN, {"name": VERSION_BASE})
     # THEN -r2 is reused
     assert (record.arn, record.name, record.action) == (version_arn(2), f"{VERSION_BASE}-r2", "reused")
+
+
+UPDATE_BASE = f"{SOLUTION}-7e7e7e7e7e7e"  # the UPDATE-mode name of the same data
+
+
+def test_ensure_solution_version_scheduled_update_on_unchanged_data_reuses_latest_active(
+    personalize: Any, stubber: Stubber
+) -> None:
+    # GIVEN the latest ACTIVE version was trained FULL on this data (a newer one is still training)
+    expect_solution_exists(stubber)
+    expect_versions(
+        stubber,
+        [version_summary(NEW_VERSION_ARN, "CREATE IN_PROGRESS", day(2)), version_summary(VERSION_ARN, created=day(1))],
+    )
+    expect_describe(stubber, "solutionVersion", VERSION_ARN, version_body(VERSION_BASE, VERSION_ARN))
+    # WHEN an UPDATE schedule's run ensures its version (same data: both modes' names are reusable)
+    spec = {"name": UPDATE_BASE, "trainingMode": "UPDATE", "reuseIfLatestActive": [VERSION_BASE, UPDATE_BASE]}
+    record = ensure.ensure_solution_version(personalize, SOLUTION_ARN, spec)
+    # THEN the latest ACTIVE version is reused: nothing is trained
+    assert record == new_record(
+        "solutionVersion", VERSION_ARN, VERSION_BASE, "ACTIVE", "reused", solutionArn=SOLUTION_ARN
+    )
+
+
+def test_ensure_solution_version_scheduled_on_changed_data_trains_in_the_schedule_mode(
+    personalize: Any, stubber: Stubber
+) -> None:
+    # GIVEN the latest ACTIVE version was trained on other data
+    expect_solution_exists(stubber)
+    expect_versions(stubber, [version_summary(VERSION_ARN, created=day(1))])
+    expect_describe(stubber, "solutionVersion", VERSION_ARN, version_body(OTHER_DATA_VERSION, VERSION_ARN))
+    expect_describe(stubber, "solutionVersion", VERSION_ARN, version_body(OTHER_DATA_VERSION, VERSION_ARN))
+    expect_training(stubber, UPDATE_BASE, trainingMode="UPDATE")
+    # WHEN the scheduled run ensures its version
+    spec = {"name": UPDATE_BASE, "trainingMode": "UPDATE", "reuseIfLatestActive": [VERSION_BASE, UPDATE_BASE]}
+    record = ensure.ensure_solution_version(personalize, SOLUTION_ARN, spec)
+    # THEN it trains, in UPDATE, under the UPDATE name (the pipeline's key is not sent to Personalize)
+    assert (record.arn, record.name, record.action) == (NEW_VERSION_ARN, UPDATE_BASE, "created")
+
+
+def test_ensure_solution_version_train_schedule_over_unimported_files_reuses_latest_active(
+    personalize: Any, stubber: Stubber
+) -> None:
+    # GIVEN the latest ACTIVE version was trained on other names than this run's (new files in the folder), and
+    # the train schedule's run did not import them
+    expect_solution_exists(stubber)
+    expect_versions(stubber, [version_summary(VERSION_ARN, created=day(1))])
+    expect_describe(stubber, "solutionVersion", VERSION_ARN, version_body(OTHER_DATA_VERSION, VERSION_ARN))
+    imports = [{"importJob": {"name": "j", "details": {"filesNotImported": True}}}]
+    # WHEN its version is ensured
+    spec = {"name": UPDATE_BASE, "trainingMode": "UPDATE", "reuseIfLatestActive": [VERSION_BASE, UPDATE_BASE]}
+    record = ensure.ensure_solution_version(personalize, SOLUTION_ARN, spec, imports)
+    # THEN the data trained on did not change: the latest ACTIVE version is reused, nothing trained
+    assert (record.arn, record.name, record.action) == (VERSION_ARN, OTHER_DATA_VERSION, "reused")
 
 
 @pytest.mark.parametrize("status", ["CREATE FAILED", "CREATE STOPPED", "CREATE STOPPING"])

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from personalize_pipeline import schedules
 from personalize_pipeline.messages import (
     SUBJECT_LIMIT,
     BatchOutput,
@@ -28,6 +29,7 @@ from personalize_pipeline.messages import (
     failure_message,
     plain_cause,
     seconds_between,
+    started_by,
     subject,
     success_message,
     touched_resources,
@@ -848,3 +850,90 @@ def test_success_message_batch_jobs_only_says_what_the_run_produced() -> None:
         "The Amazon Personalize pipeline finished: 2 batch jobs wrote their output (listed below); no campaign or "
         "recommender."
     )
+
+
+# ----------------------------------------------------------------------------- schedules
+def test_success_message_of_a_scheduled_run_names_its_schedule_and_an_upload_run_lists_the_schedules() -> None:
+    # GIVEN the schedules Apply Schedules left, and the schedule that started another run
+    applied = [
+        {
+            "name": "retail-demo-37ab8efe-import",
+            "arn": "a1",
+            "expression": "cron(0 3 ? * MON *)",
+            "timezone": "Europe/Paris",
+            "state": "ENABLED",
+            "kind": "import",
+            "solution": None,
+            "trainingMode": "FULL",
+            "action": "created",
+        },
+        {
+            "name": "retail-demo-37ab8efe-train-x-0a1b2c3d",
+            "arn": "a2",
+            "expression": "rate(1 day)",
+            "timezone": "UTC",
+            "state": "DISABLED",
+            "kind": "train",
+            "solution": "x",
+            "trainingMode": "UPDATE",
+            "action": "updated",
+        },
+        {
+            "name": "retail-demo-37ab8efe-train-y-1a2b3c4d",
+            "arn": "a3",
+            "expression": None,
+            "timezone": None,
+            "state": "ENABLED",
+            "kind": "train",
+            "solution": None,
+            "trainingMode": None,
+            "action": "deleted",
+        },
+        {
+            "name": "retail-demo-37ab8efe-train-z-2a3b4c5d",
+            "arn": "a4",
+            "expression": "rate(7 days)",
+            "timezone": "UTC",
+            "state": "ENABLED",
+            "kind": "train",
+            "solution": "z",
+            "trainingMode": "FULL",
+            "action": "unchanged",
+            "repinned": True,
+        },
+    ]
+    started = datetime(2026, 12, 6, 20, 0, tzinfo=UTC)  # a Sunday: Monday 03:00 in Paris is 02:00 UTC
+    upload, scheduled = full_summary(), full_summary()
+    upload.schedules = schedules.describe_schedules(applied, started)
+    scheduled.started_by = started_by(
+        {
+            "name": "retail-demo-37ab8efe-train-x-0a1b2c3d",
+            "kind": "train",
+            "solution": "x",
+            "trainingMode": "UPDATE",
+            "scheduledTime": "2027-01-04T02:00:00Z",
+        }
+    )
+    # WHEN the e-mails are written
+    _, upload_body = success_message(upload)
+    _, scheduled_body = success_message(scheduled)
+    # THEN the upload run lists each schedule with what it does (and its next cron run); the scheduled run
+    # says which schedule started it, right after the outcome
+    assert (
+        "\nSchedules (EventBridge Scheduler; pause one with state DISABLED in params.json)\n"
+        "  - retail-demo-37ab8efe-import (created): cron(0 3 ? * MON *) Europe/Paris, ENABLED, imports and "
+        "retrains every solution (FULL); next run 2026-12-07 02:00 UTC\n"
+        "  - retail-demo-37ab8efe-train-x-0a1b2c3d (updated): rate(1 day) UTC, DISABLED, retrains x (UPDATE)\n"
+        "  - retail-demo-37ab8efe-train-y-1a2b3c4d: deleted (no longer in params.json)\n"
+        "  - retail-demo-37ab8efe-train-z-2a3b4c5d (unchanged, now on this upload's params.json): rate(7 days) UTC, "
+        "ENABLED, retrains z (FULL)\n"
+    ) in upload_body
+    assert scheduled_body.splitlines()[1] == (
+        "Started by schedule retail-demo-37ab8efe-train-x-0a1b2c3d (retrains solution x, UPDATE training, only if "
+        "the data changed), fired for 2027-01-04T02:00:00Z."
+    )
+    assert "Schedules (EventBridge" not in scheduled_body and "Started by" not in upload_body
+
+
+def test_started_by_an_upload_run_is_empty() -> None:
+    assert started_by(None) == ""

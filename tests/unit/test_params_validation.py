@@ -163,9 +163,12 @@ def test_build_plan_seed_example_follows_the_plan_contract(seed_params, seed_dat
         "filters",
         "solutions",
         "recommenders",
+        "schedules",
+        "run",
         "paths",
     ]
-    assert (plan["eventTrackers"], plan["filters"], plan["recommenders"]) == ([], [], [])
+    assert (plan["eventTrackers"], plan["filters"], plan["recommenders"], plan["schedules"]) == ([], [], [], [])
+    assert plan["run"] == {"trigger": "upload"}
     assert plan["paths"] == {
         "eventTrackers": [],
         "filters": [],
@@ -383,7 +386,7 @@ _INTERACTION_FIELDS = "datasets.Interactions.schema.fields"
 
 TOP_LEVEL_KEYS = (
     "datasetGroup, datasets, solution, solutionVersion, campaign, solutions, campaigns, recommenders, filters, "
-    "eventTracker, tags"
+    "eventTracker, schedules, tags"
 )
 
 BAD_PARAMS = [

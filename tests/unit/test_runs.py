@@ -64,6 +64,20 @@ def test_source_of_the_s3_event_names_the_object_write() -> None:
     assert source_of(json.dumps(event)) == ("b", "k", "v", "s")
 
 
+def test_source_of_two_firings_of_one_schedule_differ_by_scheduled_time() -> None:
+    # GIVEN two firings of one schedule: same pinned params version, different scheduled times
+    def firing(time: str) -> dict:
+        return {
+            "source": "personalize-pipeline.schedule",
+            "detail": {"bucket": {"name": "b"}, "object": {"key": "k", "version-id": "v"}},
+            "schedule": {"name": "s-import", "kind": "import", "scheduledTime": time, "executionId": "x"},
+        }
+
+    # WHEN their sources are read / THEN neither is taken for a second delivery of the other
+    assert source_of(firing("2027-01-01T03:00:00Z")) == ("b", "k", "v", "schedule:s-import@2027-01-01T03:00:00Z")
+    assert source_of(firing("2027-01-01T03:00:00Z")) != source_of(firing("2027-01-08T03:00:00Z"))
+
+
 def test_dataset_group_of_history_reads_the_load_parameters_output() -> None:
     output = json.dumps({"detail": {}, "plan": {"datasetGroup": {"name": "retail-demo"}}})
     events = [

@@ -285,6 +285,9 @@ def ensure_import(client: Any, arn_prefix: str, dataset_arn: str, role_arn: str,
     so the same data is never imported twice in a row, and going back to earlier data imports it again as
     ``<name>-r2``. A failed job for the same data is retried under the next free suffix, so fixing the cause
     (say, the bucket policy) and re-uploading is enough.
+
+    A train schedule's run (``importData: false``) imports nothing: its record is the dataset's latest import,
+    marked ``filesNotImported`` when the folder's files are not the ones it imported.
     """
     job = spec["datasetImportJob"]
     base = job["jobName"]
@@ -295,10 +298,18 @@ def ensure_import(client: Any, arn_prefix: str, dataset_arn: str, role_arn: str,
     jobs = [j for j in jobs if born is None or j["creationDateTime"] >= born]
     jobs.sort(key=lambda j: j["creationDateTime"])
     latest = next((j for j in reversed(jobs) if phase_of(j["status"]) is not Phase.FAILED), None)
-    if latest and _attempt_of(base, latest["jobName"]) is not None:
+    if latest and (_attempt_of(base, latest["jobName"]) is not None or spec.get("importData") is False):
         action = "reused" if phase_of(latest["status"]) is Phase.ACTIVE else "resumed"
         resource = describe(client, "datasetImportJob", latest["datasetImportJobArn"]) or latest
-        return _record("datasetImportJob", latest["datasetImportJobArn"], latest["jobName"], resource, action)
+        details = {"filesNotImported": True} if _attempt_of(base, latest["jobName"]) is None else {}
+        return _record(
+            "datasetImportJob", latest["datasetImportJobArn"], latest["jobName"], resource, action, **details
+        )
+    if spec.get("importData") is False:
+        raise ResourceFailed(
+            f"the {spec['datasetType']} dataset has no import to train on, and a train schedule imports nothing: "
+            "upload params.json (or let the dataset group's import schedule run) to import the files"
+        )
     size = int(spec.get("sizeBytes") or 0)
     tags = [t for t in job.get("tags", []) if t["tagKey"] != SIZE_TAG]
     if size > 0:
@@ -379,19 +390,37 @@ def ensure_solution(client: Any, arn_prefix: str, dataset_group_arn: str, spec: 
 
 
 # ----------------------------------------------------------------------------- solution version
-def ensure_solution_version(client: Any, solution_arn: str, spec: dict[str, Any]) -> PollRecord:
+def ensure_solution_version(
+    client: Any, solution_arn: str, spec: dict[str, Any], datasets: list[dict[str, Any]] | None = None
+) -> PollRecord:
     """Train, unless a version of this solution already has this content-derived name.
 
     The name hashes the solution's configuration and the data fingerprints, so re-running the same upload
     reuses the version (no second training bill), going back to earlier data reuses the version trained on
     it, and new data trains a new one. A failed training is retried under ``<name>-r2``, ``-r3``...
+
+    A scheduled run passes ``reuseIfLatestActive``: the names this data gives in every training mode. When the
+    solution's latest ACTIVE version has one of them, the data did not change since it was trained (whatever
+    its mode), so it is reused and nothing is trained. ``datasets`` are the run's Import Datasets results: when
+    a train schedule's run left newer files of a folder unimported (``filesNotImported``), the names describe
+    data the datasets do not hold, and the data trained on did not change: the latest ACTIVE version is reused.
     """
+    spec = dict(spec)
+    same_data = spec.pop("reuseIfLatestActive", None) or []
     base = spec["name"]
     if describe(client, "solution", solution_arn) is None:
         raise ResourceFailed(f"solution {solution_arn} does not exist any more")
     for _ in range(2):  # a second pass only after losing a create race
         summaries = _list_all(client, "list_solution_versions", "solutionVersions", solutionArn=solution_arn)
         summaries.sort(key=lambda v: v["creationDateTime"], reverse=True)
+        latest = next((s for s in summaries if phase_of(s["status"]) is Phase.ACTIVE), None) if same_data else None
+        version = describe(client, "solutionVersion", latest["solutionVersionArn"]) if latest else None
+        unimported = any(
+            ((d.get("importJob") or {}).get("details") or {}).get("filesNotImported") for d in datasets or []
+        )
+        if version and (unimported or any(_attempt_of(name, version["name"]) for name in same_data)):
+            arn = version["solutionVersionArn"]
+            return _record("solutionVersion", arn, version["name"], version, "reused", solutionArn=solution_arn)
         attempts: dict[int, dict[str, Any]] = {}
         mode = spec.get("trainingMode", "FULL")
         # Earlier trainings of this solution in the same mode, oldest first: how long this one should take.

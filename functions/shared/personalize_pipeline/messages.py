@@ -81,6 +81,10 @@ class RunSummary:
     notes: list[str] = field(default_factory=list)
     #: Batch jobs of the run and the ``.out`` files each wrote (s3:// URIs).
     batch_outputs: list[BatchOutput] = field(default_factory=list)
+    #: The dataset group's schedules after Apply Schedules (schedules.describe_schedules), on upload runs.
+    schedules: list[str] = field(default_factory=list)
+    #: The schedule that started a scheduled run (started_by), or "" for an upload run.
+    started_by: str = ""
 
 
 @dataclass(frozen=True)
@@ -196,12 +200,16 @@ def success_message(summary: RunSummary) -> tuple[str, str]:
     title = f"Personalize pipeline succeeded: {summary.dataset_group} -> {outcome}"
     body = [
         f"The Amazon Personalize pipeline finished: {first}",
+        *([summary.started_by] if summary.started_by else []),
         f"{created} resource(s) created, updated or resumed; {reused} reused unchanged.",
         *(["", "Notes", *(f"  - {note}" for note in summary.notes)] if summary.notes else []),
         "",
         "Resources",
         *_resource_table(summary.resources),
     ]
+    if summary.schedules:
+        body += ["", "Schedules (EventBridge Scheduler; pause one with state DISABLED in params.json)"]
+        body += [f"  {line}" for line in summary.schedules]
     if summary.recommenders:
         body += ["", "Recommenders (name, recipe, status, ARN)"]
         for recommender in summary.recommenders:
@@ -291,7 +299,24 @@ def plain_cause(raw_cause: str | None) -> str:
     return raw_cause.strip()
 
 
-def failure_message(context: FailureContext, execution_arn: str, region: str, dataset_group: str) -> tuple[str, str]:
+def started_by(schedule: dict[str, Any] | None) -> str:
+    """The line saying which schedule started a scheduled run; "" for an upload run."""
+    if not schedule:
+        return ""
+    if schedule.get("kind") == "train":
+        what = f"retrains solution {schedule.get('solution')}"
+    else:
+        what = "imports new data and retrains every solution"
+    mode = schedule.get("trainingMode") or "FULL"
+    return (
+        f"Started by schedule {schedule.get('name')} ({what}, {mode} training, only if the data changed), "
+        f"fired for {schedule.get('scheduledTime')}."
+    )
+
+
+def failure_message(
+    context: FailureContext, execution_arn: str, region: str, dataset_group: str, schedule_line: str = ""
+) -> tuple[str, str]:
     where = f" at {context.state}" if context.state else ""
     title = f"Personalize pipeline FAILED{where}: {context.error}"
     # Load Parameters fails before the plan exists: its error names the group when params.json gave a valid one.
@@ -301,6 +326,7 @@ def failure_message(context: FailureContext, execution_arn: str, region: str, da
         cause = [*cause[: CAUSE_LINES - 1], f"... and {len(cause) - CAUSE_LINES + 1} more lines (see the execution)"]
     body = [
         f"The Amazon Personalize pipeline for dataset group '{group or 'unknown'}' failed.",
+        *([schedule_line] if schedule_line else []),
         "",
         f"Failed state: {context.state or 'the state machine itself (no task failed)'}",
         f"Error:        {context.error}",

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from personalize_pipeline import filter_expressions
+from personalize_pipeline import filter_expressions, schedules
 from personalize_pipeline.data_files import DATASET_FOLDERS, CsvObject, DataListing, folder_fingerprint, parse_header
 from personalize_pipeline.errors import InvalidParameters
 from personalize_pipeline.naming import (
@@ -92,6 +92,7 @@ TOP_LEVEL_KEYS: tuple[str, ...] = (
     "recommenders",
     "filters",
     "eventTracker",
+    "schedules",
     "tags",
 )
 REQUIRED_SECTIONS: tuple[str, ...] = ("datasetGroup", "datasets")
@@ -105,8 +106,6 @@ NOT_MANAGED: Mapping[str, str] = {
     "metricAttribution": "metric attributions (CreateMetricAttribution)",
     "dataDeletionJobs": "data deletion jobs (CreateDataDeletionJob)",
     "dataDeletionJob": "data deletion jobs (CreateDataDeletionJob)",
-    "schedules": "schedules (the pipeline runs once per params.json upload)",
-    "schedule": "schedules (the pipeline runs once per params.json upload)",
 }
 #: Keys of the AWS Solution "Maintaining Personalized Experiences with Machine Learning" config format.
 _OTHER_FORMAT_KEYS = frozenset({"serviceConfig", "workflowConfig"})
@@ -411,9 +410,20 @@ class _Validation:
         self.recommenders = self._sections(document, "recommenders", "CreateRecommender requests")
         for path, section in self.recommenders:
             self.problems.extend(check_request(RECOMMENDER, section, path))
+        if "schedules" in document:
+            self._check_schedules(document["schedules"])
         self._check_offline_rules(document)
         self._check_cross_section(document)
         self._check_data()
+
+    def _check_schedules(self, section: Any) -> None:
+        """EventBridge Scheduler schedules of the dataset group and of its solutions (schedules module)."""
+        recipes = {
+            entry.section["name"]: entry.recipe()
+            for entry in self.solutions
+            if isinstance(entry.section, dict) and isinstance(entry.section.get("name"), str)
+        }
+        self.problems.extend(schedules.section_problems(section, recipes))
 
     def _check_tags(self, tags: Any) -> None:
         """Top-level tags: the tags of every created resource whose section sets none (shape of any Create)."""
@@ -1123,6 +1133,9 @@ class _Validation:
             "filters": [self._tagged(user_members(FILTER, section)) for _, section in self.filters],
             "solutions": solutions,
             "recommenders": [self._tagged(user_members(RECOMMENDER, section)) for _, section in self.recommenders],
+            "schedules": schedules.plan_entries(document.get("schedules"), group_name),
+            # An upload run; Load Parameters narrows the plan of a scheduled run (schedules.for_scheduled_run).
+            "run": {"trigger": "upload"},
             # Where each planned resource is written in params.json, in plan order, so that Load Parameters
             # names the user's path in problems found against existing resources. Not passed on by the ASL.
             "paths": {

@@ -15,7 +15,7 @@ import json
 import re
 import sys
 import unicodedata
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,9 +89,9 @@ def unknown_key_problem(path: str, key: str, allowed: Iterable[str]) -> str:
 
 
 @functools.cache
-def service_model() -> ServiceModel:
-    """The ``personalize`` model of the installed botocore (loaded once per process)."""
-    return botocore.session.get_session().get_service_model("personalize")
+def service_model(service: str = "personalize") -> ServiceModel:
+    """A service model of the installed botocore, ``personalize`` by default (loaded once per process)."""
+    return botocore.session.get_session().get_service_model(service)
 
 
 @dataclass(frozen=True)
@@ -107,10 +107,12 @@ class RequestSpec:
     owned_reasons: Mapping[str, str] = field(default_factory=dict)
     #: Required members a user may omit because the pipeline derives them -> a placeholder for validation.
     defaults: Mapping[str, Any] = field(default_factory=dict)
+    #: The botocore service whose operation the section feeds.
+    service: str = "personalize"
 
     @property
     def shape(self) -> Shape:
-        return service_model().operation_model(self.operation).input_shape
+        return service_model(self.service).operation_model(self.operation).input_shape
 
     def allowed_keys(self) -> list[str]:
         """Exactly what a user may write in the section."""
@@ -308,9 +310,11 @@ class _Walker:
     """Walks a request with its shape: indexes every node under the name botocore gives it (so
     botocore's errors map back to our paths exactly) and checks what botocore does not."""
 
-    def __init__(self) -> None:
+    def __init__(self, spell: Callable[[str], str] = str) -> None:
         self.nodes: dict[str, _Node] = {}
         self.problems: list[tuple[int, str]] = []
+        #: How a structure member is written in params.json (camelCase keys for PascalCase APIs).
+        self.spell = spell
 
     def _add(self, node: _Node, message: str) -> None:
         self.problems.append((node.order, f"{node.path}: {message}"))
@@ -357,9 +361,10 @@ class _Walker:
             members = shape.members
             for key, item in value.items():
                 if key in members:
-                    self.visit(item, members[key], join_path(path, key), f"{name}.{key}")
+                    self.visit(item, members[key], join_path(path, self.spell(key)), f"{name}.{key}")
                 else:
-                    self.problems.append((node.order, unknown_key_problem(path, key, members)))
+                    spelled = [self.spell(member) for member in members]
+                    self.problems.append((node.order, unknown_key_problem(path, self.spell(key), spelled)))
 
     def _visit_map_key(self, key: str, shape: Shape, path: str, name: str) -> None:
         node = self._node(name, path, shape, key)
@@ -379,7 +384,8 @@ class _Walker:
             return (sys.maxsize, f"{name.lstrip('.') or 'request'}: {reason} {details}")
         kind = node.shape.type_name
         if reason == "missing required field":
-            return (node.order, f"{join_path(node.path, details['required_name'])}: required but missing")
+            required = self.spell(details["required_name"])
+            return (node.order, f"{join_path(node.path, required)}: required but missing")
         if reason == "invalid type":
             value = details["param"]
             message = f"expected {_KINDS.get(kind, kind)}, got {_value_text(value, node.shape)}"
@@ -398,9 +404,13 @@ class _Walker:
 
 
 def _validate(
-    shape: Shape, request: dict[str, Any], member_paths: Mapping[str, str], base_path: str
+    shape: Shape,
+    request: dict[str, Any],
+    member_paths: Mapping[str, str],
+    base_path: str,
+    spell: Callable[[str], str] = str,
 ) -> list[tuple[int, str]]:
-    walker = _Walker()
+    walker = _Walker(spell)
     walker._node("", base_path, shape, request)
     for member, path in member_paths.items():
         walker.visit(request[member], shape.members[member], path, f".{member}")
@@ -471,3 +481,15 @@ def user_members(spec: RequestSpec, section: Mapping[str, Any], exclude: Collect
     """The members of a (validated) section that go into the API request, in the user's order."""
     members = spec.shape.members
     return {k: v for k, v in section.items() if k in members and k not in spec.owned and k not in exclude}
+
+
+def check_translated(
+    spec: RequestSpec,
+    request: dict[str, Any],
+    member_paths: Mapping[str, str],
+    path: str,
+    spell: Callable[[str], str],
+) -> list[str]:
+    """Problems of a request built from a section written in another spelling (camelCase keys of a PascalCase
+    API): ``member_paths`` maps each request member to the user's path, ``spell`` names nested members."""
+    return _sorted(_validate(spec.shape, request, member_paths, path, spell))

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from .schedules import SCHEDULE_SOURCE
+
 #: Verdicts, as the state machine's Choice matches them.
 CLEAR, WAIT, DUPLICATE, BUSY = "clear", "wait", "duplicate", "busy"
 #: The state whose output carries an execution's plan (its dataset group).
@@ -36,11 +38,17 @@ class Run:
 
 
 def source_of(execution_input: str | dict[str, Any]) -> tuple[str | None, ...]:
-    """The S3 object write an execution was started for, from its input (the S3 Object Created event)."""
+    """What an execution was started for, from its input: the S3 object write (the S3 Object Created event),
+    or the firing of a schedule (its name and scheduled time: two firings of one schedule pin the same params
+    version, so the object alone would make the second a "duplicate")."""
     document = json.loads(execution_input) if isinstance(execution_input, str) else execution_input
     detail = (document or {}).get("detail") or {}
     bucket, obj = detail.get("bucket") or {}, detail.get("object") or {}
-    return (bucket.get("name"), obj.get("key"), obj.get("version-id"), obj.get("sequencer") or obj.get("etag"))
+    write = obj.get("sequencer") or obj.get("etag")
+    if (document or {}).get("source") == SCHEDULE_SOURCE:
+        schedule = document.get("schedule") or {}
+        write = f"schedule:{schedule.get('name')}@{schedule.get('scheduledTime')}"
+    return (bucket.get("name"), obj.get("key"), obj.get("version-id"), write)
 
 
 def dataset_group_of_history(events: list[dict[str, Any]]) -> str | None:
