@@ -766,7 +766,7 @@ def test_build_plan_filters_reading_more_than_20_fields_together_are_refused():
             ["movies-legacy-user-personalization", "movies-legacy-sims", "movies-legacy-personalized-ranking"],
             [],
         ),
-        ("shop", ["shop-user-personalization", "shop-similar-items"], ["shop-popular-by-views"]),
+        ("shop", ["shop-user-personalization", "shop-similar-items", "shop-popularity"], ["shop-popular-by-views"]),
     ],
 )
 def test_build_plan_example_folders_validate_against_their_data(folder, solutions, recommenders):
