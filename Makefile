@@ -63,7 +63,7 @@ lint: $(STAMP) $(CHECKOV_STAMP) ## ruff, cfn-lint and checkov on template.yaml (
 	$(BIN)/python -m local.transform template.yaml $(TRANSFORMED)
 	$(CHECKOV_VENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation \
 		-f template.yaml -f $(TRANSFORMED)
-	$(BIN)/statelint statemachine/pipeline.asl.json
+	$(BIN)/statelint statemachine/pipeline.asl.json statemachine/teardown.asl.json
 	$(BIN)/python example/generate_data.py --check
 	$(BIN)/python example/generate_data.py --check --flavour shop --out example/shop/data
 	$(BIN)/python example/generate_data.py --check --flavour movies --out example/legacy/data

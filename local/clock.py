@@ -15,7 +15,11 @@ seconds, not 120. The rules, wired into moto by ``local.patches``:
   (``running_at``);
 - an execution is an independent timeline: it starts at its starter's time but never pulls the starter
   forward (``detached``); whoever observes its end moves on explicitly (``catch_up``), and so do the
-  threads that started the observer (a CLI polling from a helper thread moves its main thread too).
+  threads that started the observer (a CLI polling from a helper thread moves its main thread too);
+- threads started inside ``grouped(key)`` (and the threads they start) form a group that ``hold(key, until)``
+  stops at simulated time ``until``: a thread of the group that would move past it waits (real time) until
+  the hold is raised or released. The scheduler engine (``local.scheduler``) holds a running execution at
+  the next firing time, so an execution a firing starts sees that execution still RUNNING, as on AWS.
 
 The clock starts at a fixed epoch so that the same run gives the same simulated timestamps.
 """
@@ -23,7 +27,8 @@ The clock starts at a fixed epoch so that the same run gives the same simulated 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -41,6 +46,8 @@ class Lane:
     failed_at: float | None = None
     #: The lane of the thread that started this one, unless it was started ``detached``.
     parent: Lane | None = None
+    #: The group the thread belongs to (``SimClock.grouped``), inherited by the threads it starts.
+    group: object | None = None
 
 
 class SimClock:
@@ -51,6 +58,10 @@ class SimClock:
         self._lock = threading.RLock()
         self._local = threading.local()
         self._latest = epoch
+        #: group -> the simulated time its threads may not pass (``hold``), and the groups that reached it.
+        self._holds: dict[object, float] = {}
+        self._reached: set[object] = set()
+        self._changed = threading.Condition(self._lock)
 
     # -- reading and moving time ---------------------------------------------------------------------
 
@@ -106,9 +117,10 @@ class SimClock:
         """
         with self._lock:
             parent = self._lane()
+            group = getattr(self._local, "group", None) or parent.group
             if getattr(self._local, "detached", 0):
-                return Lane(parent.time)
-            child = Lane(parent.time, parent=parent)
+                return Lane(parent.time, group=group)
+            child = Lane(parent.time, parent=parent, group=group)
             parent.children.append(child)
             return child
 
@@ -148,6 +160,7 @@ class SimClock:
         thread for work that starts at other times); afterwards the thread is at the later of the two."""
         with self._lock:
             lane = self._lane()
+            self._wait_for_hold(lane, when)
             before, lane.time = lane.time, when
         try:
             yield
@@ -164,7 +177,69 @@ class SimClock:
         finally:
             self._local.detached -= 1
 
+    # -- holding a group of threads at a simulated time (used by local.scheduler) -------------------
+
+    @contextmanager
+    def grouped(self, group: object) -> Iterator[None]:
+        """Threads started by the calling thread inside the block, and the threads they start, are ``group``."""
+        previous, self._local.group = getattr(self._local, "group", None), group
+        try:
+            yield
+        finally:
+            self._local.group = previous
+
+    def group(self) -> object | None:
+        """The group of the calling thread (``grouped``), if any."""
+        with self._lock:
+            return self._lane().group
+
+    def hold(self, group: object, until: float) -> None:
+        """From now on no thread of ``group`` moves past simulated time ``until`` (it waits instead); a
+        later ``hold`` moves the limit, ``release`` lifts it."""
+        with self._changed:
+            self._holds[group] = until
+            self._reached.discard(group)
+            self._changed.notify_all()
+
+    def release(self, group: object) -> None:
+        with self._changed:
+            self._holds.pop(group, None)
+            self._reached.discard(group)
+            self._changed.notify_all()
+
+    def release_all(self) -> None:
+        with self._changed:
+            self._holds.clear()
+            self._reached.clear()
+            self._changed.notify_all()
+
+    def reached(self, group: object) -> bool:
+        """Whether a thread of ``group`` is waiting at its hold: the group's work goes on past that time."""
+        with self._lock:
+            return group in self._reached
+
+    def wait_until(self, predicate: Callable[[], bool], timeout: float) -> bool:
+        """Wait (real time) until ``predicate()`` holds, re-checked whenever a hold changes or is reached,
+        and at least every 5 ms. The predicate runs without the clock's lock (it may call into moto, whose
+        threads take the lock). False on timeout."""
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            with self._changed:
+                self._changed.wait(min(remaining, 0.005))
+        return True
+
     # -- internals -----------------------------------------------------------------------------------
+
+    def _wait_for_hold(self, lane: Lane, value: float) -> None:
+        """Called with the lock held: block while ``lane``'s group is held before ``value``."""
+        while lane.group is not None and value > self._holds.get(lane.group, value):
+            if lane.group not in self._reached:
+                self._reached.add(lane.group)
+                self._changed.notify_all()
+            self._changed.wait()
 
     def _lane(self) -> Lane:
         lane: Lane | None = getattr(self._local, "lane", None)
@@ -182,5 +257,6 @@ class SimClock:
             self._set(lane, max(lane.time, resume))
 
     def _set(self, lane: Lane, value: float) -> None:
+        self._wait_for_hold(lane, value)
         lane.time = value
         self._latest = max(self._latest, value)

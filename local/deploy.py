@@ -42,6 +42,7 @@ from local.patches import active_clock, active_runtime, install_patches, is_inst
 
 REGION = "us-east-1"
 DEFAULT_STACK_NAME = "personalize-pipeline"
+PIPELINE_STATE_MACHINE = "PipelineStateMachine"
 
 #: execute_state_machine: run the ASL (moto's default only records executions);
 #: use_docker stays True so invokes reach ``LambdaFunction.invoke`` (the simple backend never does).
@@ -184,8 +185,25 @@ class Stack:
         return _single(buckets or self.of_type("AWS::S3::Bucket"), "AWS::S3::Bucket")
 
     @property
+    def state_machine_arns(self) -> dict[str, str]:
+        """Logical id -> ARN of every state machine (the pipeline's, the teardown's)."""
+        return self.of_type("AWS::StepFunctions::StateMachine")
+
+    @property
     def state_machine_arn(self) -> str:
-        return _single(self.of_type("AWS::StepFunctions::StateMachine"), "AWS::StepFunctions::StateMachine")
+        """The pipeline's state machine: ``PipelineStateMachine``, or the template's only one."""
+        machines = self.state_machine_arns
+        if PIPELINE_STATE_MACHINE in machines:
+            return machines[PIPELINE_STATE_MACHINE]
+        return _single(machines, "AWS::StepFunctions::StateMachine")
+
+    def state_machine_label(self, arn: str) -> str:
+        """What the CLI calls a state machine: its logical id without ``StateMachine``, lower-cased
+        (``pipeline``, ``teardown``); the ARN itself for one the stack does not have."""
+        for logical_id, machine_arn in self.state_machine_arns.items():
+            if machine_arn == arn:
+                return logical_id.removesuffix("StateMachine").lower()
+        return arn
 
     @property
     def topic_arn(self) -> str:

@@ -111,6 +111,8 @@ class LambdaRuntime:
         self.env_overrides: dict[str, str] = {}
         #: Invocations per function name; ``invocations`` is their total.
         self.invocations_by_function: collections.Counter[str] = collections.Counter()
+        #: Invocations per clock group (``SimClock.grouped``): what each upload or schedule firing caused.
+        self.invocations_by_group: collections.Counter[object] = collections.Counter()
         #: Lambda faults to inject (``local.faults``), keyed by deployed function name.
         self.faults = FaultPlan()
         self._code: dict[str, FunctionCode] = {}
@@ -147,6 +149,7 @@ class LambdaRuntime:
             raise InjectedError(*LAMBDA_API_FAULTS[fault])
         with self._lock:
             self.invocations_by_function[fn.function_name] += 1
+            self.invocations_by_group[self.clock.group()] += 1
             request_id = str(uuid.UUID(int=self._ids.getrandbits(128), version=4))
         try:
             if fault == LAMBDA_TIMEOUT:

@@ -199,6 +199,17 @@ PATCH_POINTS: tuple[PatchPoint, ...] = (
         "unix_time",
         "the S3 event's 'time' field: the simulated time of the upload",
     ),
+    PatchPoint(
+        "moto.scheduler.models",
+        "unix_time",
+        "a schedule's CreationDate and LastModificationDate: the simulated time (local.scheduler counts a rate "
+        "from them)",
+    ),
+    PatchPoint(
+        "moto.scheduler.models",
+        "utcnow",
+        "CreateSchedule refuses a StartDate more than 5 minutes before now: the simulated now",
+    ),
     # -- f. CloudFormation resource types the templates use ------------------------------------------
     PatchPoint(
         "moto.cloudformation.parsing",
@@ -329,6 +340,11 @@ def active_clock() -> SimClock:
 
 def active_runtime() -> LambdaRuntime:
     return _active().runtime
+
+
+def next_execution_name() -> str:
+    """The name of the next execution a service (EventBridge, Scheduler) starts: a seeded UUID."""
+    return _active().next_execution_name()
 
 
 def original(point: PatchPoint) -> Any:
@@ -916,6 +932,7 @@ _FACTORIES: dict[str, Callable[[Any], Any]] = {
     "BotocoreStubber.process_request": _make_process_request,
     "datetime": lambda _: _SimDatetimeModule(),
     "unix_time": lambda _: lambda *_: _active().clock.now(),
+    "utcnow": lambda _: lambda: _SimDatetime.now(),
     "resource_class_from_type": _make_resource_class_from_type,
     "FakeBucket.get_permission": lambda _: _bucket_permission,
     "LayerVersion.physical_resource_id": lambda _: property(lambda self: self.arn),

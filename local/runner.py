@@ -3,6 +3,10 @@
 ``LocalPipeline`` is what the CLI, the end-to-end tests and the benchmarks share. Every run goes through
 the real path: ``put_object(params.json)`` -> S3 EventBridge notification -> the template's rule -> the
 state machine -> the handlers -> the Personalize emulator -> SNS -> an SQS queue standing in for e-mail.
+Any upload (``upload``) starts whatever the template's rules start (the pipeline for the parameters file,
+the teardown for its file); ``advance`` moves the simulated clock and fires the EventBridge Scheduler
+schedules that come due (``local.scheduler``). Each execution is then collected as a ``RunResult`` saying
+which state machine ran and what started it.
 """
 
 from __future__ import annotations
@@ -11,7 +15,6 @@ import contextlib
 import hashlib
 import io
 import json
-import queue
 import sys
 import threading
 import time
@@ -24,9 +27,18 @@ import boto3
 
 from local import state as local_state
 from local.clock import SimClock
-from local.deploy import Stack, deploy_stack, execution_history, local_cloud, subscribe_queue, wait_for_execution
+from local.deploy import (
+    Notification,
+    Stack,
+    deploy_stack,
+    execution_history,
+    local_cloud,
+    subscribe_queue,
+    wait_for_execution,
+)
 from local.faults import Fault, FaultError, FaultPlan
 from local.personalize import STEPS, PersonalizeEmulator, Timeline, install, uninstall
+from local.scheduler import Firing, SchedulerEngine
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "template.yaml"
@@ -48,6 +60,17 @@ class Event:
     sim_time: float
     kind: str  # state | status | failure | fault
     text: str
+    #: The clock group (upload or schedule firing) whose thread caused it; None for history events.
+    group: object | None = field(default=None, repr=False, compare=False)
+
+
+@dataclass(eq=False)
+class Trigger:
+    """What started executions: an upload of a key (with the file uploaded) or a schedule firing. Also the
+    clock group (``SimClock.grouped``) of the threads of those executions."""
+
+    trigger: dict[str, str]
+    params: str | None = None
 
 
 @dataclass
@@ -60,20 +83,27 @@ class DataSync:
 
 @dataclass
 class RunResult:
-    params: str
+    #: The file uploaded, for a run an upload started; None for a scheduled run.
+    params: str | None
     status: str
     executionArn: str  # noqa: N815 - the CLI's JSON contract is camelCase
     stateTransitions: int  # noqa: N815
     lambdaInvocations: int  # noqa: N815
     simulatedSeconds: float  # noqa: N815
     notification: dict[str, str] | None
+    #: ``pipeline`` or ``teardown``: the state machine's logical id without ``StateMachine``, lower-cased.
+    stateMachine: str = "pipeline"  # noqa: N815
+    #: ``{"upload": key}`` or ``{"schedule": name, "scheduledTime": iso}``.
+    trigger: dict[str, str] = field(default_factory=dict)
     wallSeconds: float = 0.0  # noqa: N815
+    #: Simulated start time (epoch seconds), for ordering and the live view's clock.
+    started: float = 0.0
     events: list[Event] = field(default_factory=list, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
-        data.pop("events")
-        data.pop("wallSeconds")
+        for internal in ("events", "wallSeconds", "started"):
+            data.pop(internal)
         return data
 
 
@@ -142,7 +172,13 @@ class LocalPipeline:
         self.template = template
         self.handler_logs: list[str] = []
         self.deploy_seconds = 0.0
-        self._events: queue.Queue[Event] = queue.Queue()
+        self._events: list[Event] = []
+        self._events_lock = threading.Lock()
+        self._triggers: dict[str, Trigger] = {}
+        self._firing_groups: dict[str, object] = {}
+        self._wall_start: dict[str, float] = {}
+        self._mail: list[Notification] = []
+        self.scheduler = SchedulerEngine(self.clock)
         self.emulator.add_listener(self._on_status)
         self._stack: contextlib.ExitStack | None = None
         self.stack: Stack
@@ -227,10 +263,10 @@ class LocalPipeline:
             raise SetupError(f"--data {data_dir}: not a directory")
         files = sorted(path for path in data_dir.rglob("*") if path.is_file())
         keys = [path.relative_to(data_dir).as_posix() for path in files]
-        if self.parameter_file in keys:
+        for key in sorted(set(keys) & self.run_keys()):
+            option = "--params" if key == self.parameter_file else f"--upload FILE={key}"
             raise SetupError(
-                f"--data {data_dir}: holds {self.parameter_file} at its root, and syncing it would start a run; "
-                "pass it with --params"
+                f"--data {data_dir}: holds {key} at its root, and syncing it would start a run; pass it with {option}"
             )
         s3 = boto3.client("s3")
         existing = {
@@ -248,62 +284,125 @@ class LocalPipeline:
             sync.uploaded.append((key, len(body)))
         return sync
 
+    def run_keys(self) -> set[str]:
+        """The object keys whose upload starts a run: those the stack's EventBridge rules match
+        (``detail.object.key``), read from the deployed rules, so a new rule of the template counts too."""
+        events = boto3.client("events")
+        keys: set[str] = set()
+        for page in events.get_paginator("list_rules").paginate():
+            for rule in page["Rules"]:
+                pattern = json.loads(rule.get("EventPattern") or "{}")
+                wanted = pattern.get("detail", {}).get("object", {}).get("key", [])
+                keys.update(k for k in wanted if isinstance(k, str))
+        return keys
+
     def run(self, params: Path, on_event: Callable[[Event], None] | None = None) -> RunResult:
         """Upload ``params`` as the bucket's parameters object and follow the execution it starts."""
-        invocations, wall = self.runtime.invocations, time.monotonic()
-        self._drain_events()
+        wall = time.monotonic()
         arn = self.start(params)
-        return self.finish(arn, on_event, invocations=invocations, wall=wall, params=params)
+        return self.finish(arn, on_event, wall=wall)
 
     def start(self, params: Path) -> str:
         """Upload ``params`` without waiting: the ARN of the execution the upload started."""
-        try:
-            body = params.read_bytes()
-        except OSError as error:
-            raise SetupError(f"--params {params}: {error.strerror or error}") from error
-        sfn = boto3.client("stepfunctions")
-        before = {e["executionArn"] for e in self._executions(sfn)}
-        boto3.client("s3").put_object(Bucket=self.stack.bucket_name, Key=self.parameter_file, Body=body)
-        started = [e for e in self._executions(sfn) if e["executionArn"] not in before]
+        started = self.upload(params, self.parameter_file, option="--params")
         if len(started) != 1:
             raise SetupError(f"uploading {self.parameter_file} started {len(started)} executions, expected 1")
-        return started[0]["executionArn"]
+        return started[0]
+
+    def upload(self, path: Path, key: str, *, option: str = "--upload") -> list[str]:
+        """Put the file ``path`` at ``key`` in the bucket, as a user would, without waiting: the ARNs of the
+        executions the upload started (those the template's rules start, of any state machine), oldest first."""
+        try:
+            body = path.read_bytes()
+        except OSError as error:
+            raise SetupError(f"{option} {path}: {error.strerror or error}") from error
+        return self.put(body, key, source=str(path))
+
+    def put(self, body: bytes, key: str, *, source: str | None = None) -> list[str]:
+        """``upload`` of bytes rather than a file (``source`` names where they came from, for ``params``)."""
+        sfn = boto3.client("stepfunctions")
+        before = {e["executionArn"] for e in self._executions(sfn)}
+        trigger = Trigger({"upload": key}, source)
+        with self.clock.grouped(trigger):  # the executions it starts, and their Lambda invocations, are its own
+            boto3.client("s3").put_object(Bucket=self.stack.bucket_name, Key=key, Body=body)
+        started = [e for e in self._executions(sfn) if e["executionArn"] not in before]
+        started.sort(key=lambda e: (e["startDate"], e["executionArn"]))
+        for execution in started:
+            self._triggers[execution["executionArn"]] = trigger
+        return [e["executionArn"] for e in started]
+
+    def advance(self, seconds: float, on_fire: Callable[[Firing], None] | None = None) -> list[Firing]:
+        """Move the simulated clock ``seconds`` forward, firing the schedules that come due
+        (``local.scheduler``); the executions they started have ended when it returns."""
+
+        def fired(firing: Firing) -> None:
+            if firing.execution_arn:  # a scheduled run's wall time counts from its firing
+                self._wall_start[firing.execution_arn] = time.monotonic()
+            if on_fire:
+                on_fire(firing)
+
+        firings = self.scheduler.advance(seconds, fired)
+        for firing in firings:
+            if firing.execution_arn:
+                trigger = {"schedule": firing.name, "scheduledTime": firing.scheduled_iso}
+                self._triggers[firing.execution_arn] = Trigger(trigger)
+                self._firing_groups[firing.execution_arn] = firing.token
+        return firings
 
     def finish(
         self,
         arn: str,
         on_event: Callable[[Event], None] | None = None,
         *,
-        invocations: int | None = None,
         wall: float | None = None,
-        params: Path | str = "",
     ) -> RunResult:
-        """Wait for execution ``arn`` to end; its result and the last e-mail received so far."""
-        invocations = self.runtime.invocations if invocations is None else invocations
-        wall = time.monotonic() if wall is None else wall
+        """Wait for execution ``arn`` to end; its result, with the e-mail it sent."""
+        wall = self._wall_start.pop(arn, time.monotonic()) if wall is None else wall
         sfn = boto3.client("stepfunctions")
+        group = self._group_of(arn)
         events: list[Event] = []
         if on_event is None:  # nobody watches: no polling of the history while the run goes on
             wait_for_execution(arn, timeout_s=EXECUTION_TIMEOUT_S)
+            events.extend(e for e in (_history_event(h) for h in execution_history(arn)) if e)
+            events.extend(self._take_events(group))
+            events.sort(key=lambda e: e.sim_time)
         else:
-            events.extend(self._follow(arn, on_event))
+            events.extend(self._follow(arn, group, on_event))
         # wait_for_execution moved this thread (and the one that started a waiting helper) to the run's end,
         # so the next upload happens after this run, never "during" it.
         description = sfn.describe_execution(executionArn=arn)
         history = execution_history(arn)
-        notifications = self.inbox.receive()
-        last = notifications[-1] if notifications else None
+        trigger = self._triggers.get(arn, Trigger({}))
+        notification = self._notification_for(arn)
         return RunResult(
-            params=str(params),
+            params=trigger.params,
             status=description["status"],
             executionArn=arn,
             stateTransitions=sum(1 for e in history if e["type"].endswith("StateEntered")),
-            lambdaInvocations=self.runtime.invocations - invocations,
+            lambdaInvocations=self.runtime.invocations_by_group[group],
             simulatedSeconds=round((description["stopDate"] - description["startDate"]).total_seconds(), 3),
-            notification={"subject": last.subject or "", "message": last.message} if last else None,
-            wallSeconds=time.monotonic() - wall,
+            notification={"subject": notification.subject or "", "message": notification.message}
+            if notification
+            else None,
+            stateMachine=self.stack.state_machine_label(description["stateMachineArn"]),
+            trigger=dict(trigger.trigger),
+            wallSeconds=self.scheduler.ended.get(arn, time.monotonic()) - wall,
+            started=description["startDate"].timestamp(),
             events=events,
         )
+
+    def trigger_of(self, arn: str) -> dict[str, str]:
+        """What started an execution: ``{"upload": key}`` or ``{"schedule": name, "scheduledTime": iso}``."""
+        return dict(self._triggers[arn].trigger) if arn in self._triggers else {}
+
+    def state_machine_of(self, arn: str) -> str:
+        """``pipeline`` or ``teardown``: which of the stack's state machines an execution belongs to."""
+        description = boto3.client("stepfunctions").describe_execution(executionArn=arn)
+        return self.stack.state_machine_label(description["stateMachineArn"])
+
+    def started_at(self, arn: str) -> float:
+        """An execution's simulated start time (epoch seconds)."""
+        return float(boto3.client("stepfunctions").describe_execution(executionArn=arn)["startDate"].timestamp())
 
     def inventory(self) -> dict[str, list[str]]:
         """The emulator's Personalize resources and, under ``schedules``, every EventBridge Scheduler schedule
@@ -314,10 +413,31 @@ class LocalPipeline:
 
     # -------------------------------------------------------------------------------- live view
     def _executions(self, sfn: Any) -> list[dict[str, Any]]:
-        pages = sfn.get_paginator("list_executions").paginate(stateMachineArn=self.stack.state_machine_arn)
-        return [e for page in pages for e in page["executions"]]
+        """Every execution of every state machine of the stack."""
+        paginator = sfn.get_paginator("list_executions")
+        return [
+            execution
+            for machine in self.stack.state_machine_arns.values()
+            for page in paginator.paginate(stateMachineArn=machine)
+            for execution in page["executions"]
+        ]
 
-    def _follow(self, arn: str, on_event: Callable[[Event], None] | None) -> Iterator[Event]:
+    def _group_of(self, arn: str) -> object | None:
+        """The clock group of an execution's threads: its firing's, or the upload's that started it."""
+        return self._firing_groups.get(arn) or self._triggers.get(arn)
+
+    def _notification_for(self, arn: str) -> Notification | None:
+        """The e-mail an execution sent: the last one naming it (every pipeline e-mail ends with the
+        execution ARN), else the oldest one naming no execution. Each e-mail goes to one run only."""
+        self._mail.extend(self.inbox.receive())
+        mine = [n for n in self._mail if arn in n.message]
+        if not mine:
+            mine = [n for n in self._mail if "Execution: arn:" not in n.message][:1]
+        for notification in mine:
+            self._mail.remove(notification)
+        return mine[-1] if mine else None
+
+    def _follow(self, arn: str, group: object | None, on_event: Callable[[Event], None] | None) -> Iterator[Event]:
         """Yield history and emulator events, in simulated-time order per batch, until the run ends."""
         done = threading.Event()
         result: dict[str, Any] = {}
@@ -339,7 +459,7 @@ class LocalPipeline:
             history = execution_history(arn)
             batch = [e for e in (_history_event(h) for h in history[seen:]) if e]
             seen = len(history)
-            batch += self._drain_events()
+            batch += self._take_events(group)
             for event in sorted(batch, key=lambda e: e.sim_time):
                 if on_event:
                     on_event(event)
@@ -353,19 +473,24 @@ class LocalPipeline:
     def _on_status(self, sim_time: float, resource_type: str, arn: str, old: str | None, new: str | None) -> None:
         name = arn.split(":", 5)[-1].split("/", 1)[-1]  # the id after "<type>/"
         label = _RESOURCE_LABELS.get(resource_type, resource_type)
-        self._events.put(Event(sim_time, "status", f"{label} {name}: {old or 'absent'} -> {new or 'deleted'}"))
+        text = f"{label} {name}: {old or 'absent'} -> {new or 'deleted'}"
+        self._add_event(Event(sim_time, "status", text, self.clock.group()))
 
     def _on_fault(self, kind: str, target: str) -> None:
         names = {name: logical for logical, name in self.stack.of_type("AWS::Lambda::Function").items()}
-        self._events.put(Event(self.clock.now(), "fault", f"injected {kind} on {names.get(target, target)}"))
+        text = f"injected {kind} on {names.get(target, target)}"
+        self._add_event(Event(self.clock.now(), "fault", text, self.clock.group()))
 
-    def _drain_events(self) -> list[Event]:
-        drained = []
-        while True:
-            try:
-                drained.append(self._events.get_nowait())
-            except queue.Empty:
-                return drained
+    def _add_event(self, event: Event) -> None:
+        with self._events_lock:
+            self._events.append(event)
+
+    def _take_events(self, group: object | None) -> list[Event]:
+        """The emulator and fault events caused by the threads of ``group`` (an upload's or a firing's)."""
+        with self._events_lock:
+            taken = [e for e in self._events if e.group is group]
+            self._events = [e for e in self._events if e.group is not group]
+        return taken
 
 
 _RESOURCE_LABELS = {

@@ -31,6 +31,10 @@ START_IN_PROGRESS = "START IN_PROGRESS"
 
 #: Statuses during which a resource is still being created; quotas and "in use" checks count these.
 IN_FLIGHT = frozenset({CREATE_PENDING, CREATE_IN_PROGRESS})
+#: A solution version still using its solution and datasets: training, or winding a stopped training down.
+#: [I] the docs refuse DeleteSolution and DeleteDataset while a version is "PENDING or IN PROGRESS"; CREATE
+#: STOPPING is neither stopped nor done, and refusing it is the safer reading (the training is still running).
+TRAINING = frozenset({CREATE_PENDING, CREATE_IN_PROGRESS, CREATE_STOPPING})
 #: Statuses from which the service accepts a delete ("must be ACTIVE or CREATE FAILED").
 DELETABLE = frozenset({ACTIVE, CREATE_FAILED})
 #: Statuses of a resource on its way out.

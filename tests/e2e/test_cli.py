@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import io
 import json
 import shutil
@@ -10,8 +11,20 @@ from pathlib import Path
 
 import pytest
 
-from local.cli import DEFAULT_DATA, DEFAULT_PARAMS, UsageError, main, plan
+from local.cli import (
+    DEFAULT_DATA,
+    DEFAULT_PARAMS,
+    Advance,
+    Upload,
+    UsageError,
+    format_firing,
+    main,
+    parse_duration,
+    parse_upload,
+    plan,
+)
 from local.runner import DataSync, LocalPipeline
+from local.scheduler import Firing
 
 from .conftest import EXAMPLE_DATA, EXAMPLE_PARAMS
 
@@ -25,6 +38,8 @@ RUN_KEYS = {
     "lambdaInvocations",
     "simulatedSeconds",
     "notification",
+    "stateMachine",
+    "trigger",
 }
 INVENTORY_KEYS = {
     "schedules",
@@ -57,7 +72,12 @@ def test_cli_json_last_line_is_the_report_and_exit_0_on_success() -> None:
     report = json.loads(output.strip().splitlines()[-1])
     assert [set(run) for run in report["runs"]] == [RUN_KEYS, RUN_KEYS]
     assert [run["status"] for run in report["runs"]] == ["SUCCEEDED", "SUCCEEDED"]
+    assert [(run["stateMachine"], run["trigger"]) for run in report["runs"]] == [
+        ("pipeline", {"upload": "params.json"}),
+        ("pipeline", {"upload": "params.json"}),
+    ]
     assert report["runs"][0]["notification"]["subject"].startswith("Personalize pipeline succeeded")
+    assert set(report) == {"runs", "firings", "personalize"} and report["firings"] == []
     assert set(report["personalize"]) == INVENTORY_KEYS
     assert len(report["personalize"]["campaigns"]) == 1
 
@@ -113,25 +133,58 @@ def test_cli_realistic_timeline_is_deterministic_and_takes_service_like_time(tmp
 # --- --data mirrors `aws s3 sync`, and interleaves with --params ---------------------------------------
 
 
-def test_cli_plan_each_data_is_synced_before_the_next_params() -> None:
-    a, b, more, extra = Path("a.json"), Path("b.json"), Path("more"), Path("extra")
-    steps = [("data", more), ("params", a), ("data", extra), ("data", more), ("params", b), ("params", a)]
-    assert plan(steps).runs == [([more], a), ([extra, more], b), ([], a)]
+def test_cli_plan_keeps_the_command_line_order_of_every_step() -> None:
+    a, more, extra = Path("a.json"), Path("more"), Path("extra")
+    upload, day = Upload(Path("x.csv"), "Interactions/x.csv"), Advance(86400, "1d")
+    steps = [("data", more), ("params", a), ("data", extra), ("upload", upload), ("advance", day), ("params", a)]
+    assert plan(steps).steps == steps
 
 
-def test_cli_plan_defaults_example_data_first_and_example_params_last() -> None:
-    assert plan([]).runs == [([DEFAULT_DATA], DEFAULT_PARAMS)]
-    assert plan([("params", Path("a.json"))]).runs == [([DEFAULT_DATA], Path("a.json"))]
-    assert plan([("data", Path("d"))]).runs == [([Path("d")], DEFAULT_PARAMS)]
+def test_cli_plan_defaults_example_data_first_and_example_params_before_the_first_advance() -> None:
+    day = Advance(86400, "1d")
+    assert plan([]).steps == [("data", DEFAULT_DATA), ("params", DEFAULT_PARAMS)]
+    assert plan([("params", Path("a.json"))]).steps == [("data", DEFAULT_DATA), ("params", Path("a.json"))]
+    assert plan([("data", Path("d"))]).steps == [("data", Path("d")), ("params", DEFAULT_PARAMS)]
+    assert plan([("advance", day), ("data", Path("d")), ("advance", day)]).steps == [
+        ("params", DEFAULT_PARAMS),
+        ("advance", day),
+        ("data", Path("d")),
+        ("advance", day),
+    ]
+    # an --upload is the user's choice of what to upload: no example params are added
+    upload = Upload(Path("p.json"), "params.json")
+    assert plan([("upload", upload)]).steps == [("data", DEFAULT_DATA), ("upload", upload)]
 
 
-def test_cli_plan_data_after_the_last_params_is_a_usage_error() -> None:
+def test_cli_plan_data_after_the_last_other_step_is_a_usage_error() -> None:
     with pytest.raises(UsageError) as raised:
-        plan([("params", Path("a.json")), ("data", Path("late"))])
+        plan([("params", Path("a.json")), ("advance", Advance(60, "1m")), ("data", Path("late"))])
     assert str(raised.value) == (
-        "--data late comes after the last --params: nothing would read it; put each --data before the --params "
-        "it is for"
+        "--data late comes after the last --params, --upload or --advance: nothing would read it; put each --data "
+        "before the step it is for"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("90m", 5400), ("12h", 43200), ("7d", 604800), ("1d12h", 129600), ("1d2h3m4s", 93784), ("30s", 30)],
+)
+def test_cli_duration_is_days_hours_minutes_seconds(text: str, expected: int) -> None:
+    assert parse_duration(text) == Advance(expected, text)
+
+
+@pytest.mark.parametrize("text", ["", "7", "1h1d", "0d", "-1d", "1.5h", "1w"])
+def test_cli_duration_that_is_not_one_is_refused_with_examples(text: str) -> None:
+    with pytest.raises(argparse.ArgumentTypeError) as raised:
+        parse_duration(text)
+    assert "90m, 12h, 7d or 1d12h" in str(raised.value) or "must be positive" in str(raised.value)
+
+
+def test_cli_upload_splits_at_the_first_equals_sign() -> None:
+    assert parse_upload("d/x.csv=Interactions/day=5/x.csv") == Upload(Path("d/x.csv"), "Interactions/day=5/x.csv")
+    for text in ("x.csv", "=key", "x.csv=", "x.csv=/abs"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            parse_upload(text)
 
 
 def test_cli_data_is_synced_as_is_so_the_pipeline_reports_wrong_folders(tmp_path: Path) -> None:
@@ -172,6 +225,39 @@ def test_cli_run_add_data_rerun_imports_only_in_the_second_run(tmp_path: Path) -
     assert [run["status"] for run in report["runs"]] == ["SUCCEEDED", "SUCCEEDED"]
     inventory = report["personalize"]
     assert len(inventory["datasetImportJobs"]) == 3 and len(inventory["solutionVersions"]) == 2
+
+
+def test_cli_upload_puts_any_file_at_any_key_and_each_rule_key_starts_its_state_machine(tmp_path: Path) -> None:
+    # GIVEN more interactions, a file no rule matches, and a teardown request
+    more = tmp_path / "more.csv"
+    rows = [f"u0001,i00{n:03d},{1767225600 + n}" for n in range(1, 200)]
+    more.write_text("USER_ID,ITEM_ID,TIMESTAMP\n" + "\n".join(rows) + "\n")
+    notes = tmp_path / "notes.txt"
+    notes.write_text("exported 2026-01-01\n")
+    delete = tmp_path / "delete.json"
+    delete.write_text('{"datasetGroup": {"name": "retail-demo"}}')
+    # WHEN the params are uploaded, the two files under keys of our choosing, the params again, then delete.json
+    code, output = run_cli(
+        "--upload", f"{EXAMPLE_PARAMS}=params.json",
+        "--upload", f"{more}=Interactions/more=2026-01-05.csv", "--upload", f"{notes}=notes.txt",
+        "--upload", f"{EXAMPLE_PARAMS}=params.json", "--upload", f"{delete}=delete.json", "--json",
+    )  # fmt: skip
+    # THEN only the rules' keys started runs, each of its own state machine, in order
+    assert code == 0
+    report = json.loads(output.splitlines()[-1])
+    assert [(r["stateMachine"], r["trigger"], r["params"], r["status"]) for r in report["runs"]] == [
+        ("pipeline", {"upload": "params.json"}, str(EXAMPLE_PARAMS), "SUCCEEDED"),
+        ("pipeline", {"upload": "params.json"}, str(EXAMPLE_PARAMS), "SUCCEEDED"),
+        ("teardown", {"upload": "delete.json"}, str(delete), "SUCCEEDED"),
+    ]
+    assert report["firings"] == []
+    # AND the second run imported the file put under the new key and retrained; the teardown kept only the
+    # three import job records
+    assert (
+        "3 resource(s) created, updated or resumed; 7 reused unchanged." in report["runs"][1]["notification"]["message"]
+    )
+    assert report["runs"][2]["notification"]["subject"] == "Personalize teardown done for retail-demo"
+    assert {kind: len(arns) for kind, arns in report["personalize"].items() if arns} == {"datasetImportJobs": 3}
 
 
 def test_cli_data_sync_uploads_new_or_changed_files_only(
@@ -234,3 +320,15 @@ def test_cli_fault_is_shown_where_it_is_injected_and_the_run_still_succeeds() ->
     assert "~ injected throttle on CreateSolutionVersion" in output
     assert "~ injected lambda-throttle on SolutionFunction" in output
     assert "! Lambda.TooManyRequestsException: Rate Exceeded." in output
+
+
+def test_cli_live_view_shows_each_firing_its_lateness_and_a_refusal() -> None:
+    arn = "arn:aws:scheduler:us-east-1:123456789012:schedule/g/daily"
+    on_time = Firing(arn, "daily", "g", 1767668400.0, 1767668400.0, execution_arn="arn:aws:states:x:execution:m:e1")
+    late = Firing(arn, "daily", "g", 1767668400.0, 1767668400.0 + 754, execution_arn="arn:aws:states:x:execution:m:e2")
+    refused = Firing(arn, "daily", "g", 1767668400.0, 1767668400.0, refused="role r does not trust it")
+    assert [format_firing(firing) for firing in (on_time, late, refused)] == [
+        "  Tue 2026-01-06 03:00:00 UTC  schedule daily fired: started e1",
+        "  Tue 2026-01-06 03:12:34 UTC  schedule daily fired (flexible window: 12 min 34 s late): started e2",
+        "  Tue 2026-01-06 03:00:00 UTC  schedule daily fired: REFUSED: role r does not trust it",
+    ]

@@ -2,7 +2,7 @@
 
 The local cloud authorizes every call a function or the state machine makes against its role as deployed
 (local.iam) and records each decision. A run of the real pipeline through its main paths (tagged first
-run, new data, a changed Users schema, two uploads at once, invalid params) must use every action the
+run, new data, a changed Users schema, two uploads at once, invalid params, teardowns) must use every action the
 template grants, on a resource the granting statement names; and removing any one of the parent-resource
 grants must stop the pipeline with AccessDeniedException naming the action and the resource.
 """
@@ -29,6 +29,7 @@ from tests.iam_facts import LOG_DELIVERY_ACTIONS
 
 from . import ecommerce
 from .conftest import EXAMPLE_DATA, EXAMPLE_PARAMS
+from .teardown import run_teardown, start_teardown
 
 pytestmark = pytest.mark.e2e
 
@@ -159,6 +160,20 @@ def exercised(tmp_path_factory: pytest.TempPathFactory) -> Proof:
         assert pipeline.run(ecommerce.write_params(shop, [recommender], TAGS)).status == "SUCCEEDED"
         recommender["recommenderConfig"] = {"minRecommendationRequestsPerSecond": 2}
         assert pipeline.run(ecommerce.write_params(shop, [recommender], TAGS)).status == "SUCCEEDED"
+        # teardowns: one while a pipeline run works on the group is refused (it reads that run's history)
+        run = pipeline.start(ecommerce.write_params(shop, [recommender], TAGS))
+        assert pipeline.finish(start_teardown(pipeline, json.dumps({"datasetGroup": {"name": "shop"}}))).status == (
+            "FAILED"
+        )
+        assert wait_for_execution(run)["status"] == "SUCCEEDED"
+        # the retail group with its import schedule and a training in progress (stopped first), then the shop
+        # group with its recommender: everything deleted
+        boto3.client("personalize").create_solution_version(
+            solutionArn=f"{PERSONALIZE}:solution/retail-user-personalization",
+            tags=[{"tagKey": "personalize-pipeline:stack", "tagValue": pipeline.stack.name}],
+        )
+        assert run_teardown(pipeline, "retail-demo").status == "SUCCEEDED"
+        assert run_teardown(pipeline, "shop").status == "SUCCEEDED"
         roles = iam_backends[ACCOUNT]["aws"].roles.values()
         inline = {role.arn: [s for d in role.policies.values() for s in statements_of(d)] for role in roles}
         proof = Proof(list(iam.ledger().entries), dict(pipeline.stack.physical_ids), inline)

@@ -285,16 +285,21 @@ def test_real_template_declares_each_log_group_with_retention_and_a_policed_dead
         functions = sorted(stack.of_type("AWS::Lambda::Function").values())
         assert {f"/aws/lambda/{name}": 90 for name in functions}.items() <= groups.items()
         assert groups[f"/aws/vendedlogs/states/{stack.name}-pipeline"] == 90
-        # AND the rule's target sends what it cannot deliver to the queue, which only that rule may write to
-        (rule,) = stack.of_type("AWS::Events::Rule").values()
+        assert groups[f"/aws/vendedlogs/states/{stack.name}-teardown"] == 90
+        # AND each rule's target (params.json, delete.json) sends what it cannot deliver to the queue, which
+        # only those rules may write to
         events = boto3.client("events")
-        rule_arn = events.describe_rule(Name=rule)["Arn"]
-        (target,) = events.list_targets_by_rule(Rule=rule)["Targets"]
         (queue_url,) = stack.of_type("AWS::SQS::Queue").values()
         sqs = boto3.client("sqs")
         attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["All"])["Attributes"]
-        assert target["DeadLetterConfig"] == {"Arn": attributes["QueueArn"]}
-        assert target["RetryPolicy"] == {"MaximumEventAgeInSeconds": 3600, "MaximumRetryAttempts": 10}
+        rules = stack.of_type("AWS::Events::Rule")
+        assert sorted(rules) == ["PipelineStateMachineParamsUploaded", "TeardownStateMachineTeardownUploaded"]
+        rule_arns = []
+        for logical_id in sorted(rules):
+            rule_arns.append(events.describe_rule(Name=rules[logical_id])["Arn"])
+            (target,) = events.list_targets_by_rule(Rule=rules[logical_id])["Targets"]
+            assert target["DeadLetterConfig"] == {"Arn": attributes["QueueArn"]}
+            assert target["RetryPolicy"] == {"MaximumEventAgeInSeconds": 3600, "MaximumRetryAttempts": 10}
         assert attributes["SqsManagedSseEnabled"] == "true"
         assert json.loads(attributes["Policy"])["Statement"] == [
             {
@@ -303,7 +308,7 @@ def test_real_template_declares_each_log_group_with_retention_and_a_policed_dead
                 "Principal": {"Service": "events.amazonaws.com"},
                 "Action": "sqs:SendMessage",
                 "Resource": attributes["QueueArn"],
-                "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}},
+                "Condition": {"ArnEquals": {"aws:SourceArn": rule_arns}},
             }
         ]
 
@@ -338,3 +343,21 @@ def test_real_template_topic_policy_lets_only_the_state_machine_role_publish() -
         # AND the state machine's role may publish
         with iam.acting_as(Caller.for_role(role_arn["PipelineStateMachineRole"], "pipeline")):
             sns.publish(TopicArn=stack.topic_arn, Message="from the pipeline")
+        # AND so may the teardown's
+        with iam.acting_as(Caller.for_role(role_arn["TeardownStateMachineRole"], "teardown")):
+            sns.publish(TopicArn=stack.topic_arn, Message="from the teardown")
+
+
+def test_stack_with_several_state_machines_names_each_and_keeps_the_pipeline_as_its_state_machine() -> None:
+    # GIVEN a stack with the pipeline's and the teardown's state machines (as the template has)
+    machines = {
+        "TeardownStateMachine": "arn:aws:states:us-east-1:123456789012:stateMachine:app-teardown",
+        "PipelineStateMachine": "arn:aws:states:us-east-1:123456789012:stateMachine:app",
+    }
+    resources = {logical: {"Type": "AWS::StepFunctions::StateMachine"} for logical in machines}
+    stack = Stack("app", "id", "us-east-1", {"Resources": resources}, {}, dict(machines))
+    # THEN each is listed by logical id, the pipeline stays state_machine_arn, and each has its CLI label
+    assert stack.state_machine_arns == machines
+    assert stack.state_machine_arn == machines["PipelineStateMachine"]
+    assert [stack.state_machine_label(arn) for arn in machines.values()] == ["teardown", "pipeline"]
+    assert stack.state_machine_label("arn:aws:states:us-east-1:123456789012:stateMachine:x").endswith(":x")

@@ -71,6 +71,7 @@ SIGNATURES = {
     "FakeBucket.get_permission": ["self", "action", "resource"],
     "BotocoreStubber.process_request": ["self", "request"],
     "unix_time": ["dt"],
+    "utcnow": [],
     "ErrorEqualsDecl._eval_body": ["self", "env"],
     "SNSBackend.publish": [
         "self",
@@ -132,6 +133,13 @@ ASSUMPTIONS = [
         "Thread(target=self._execution_logic",
     ),
     ("unix_time", "moto.s3.notifications:_send_event_bridge_message", 'event["time"] = unix_time()'),
+    (
+        "unix_time",
+        "moto.scheduler.models:Schedule.__init__",
+        "self.creation_date = self.last_modified_date = unix_time()",
+    ),
+    ("unix_time", "moto.scheduler.models:Schedule.update", "self.last_modified_date = unix_time()"),
+    ("utcnow", "moto.scheduler.models:Schedule._validate_start_date", "now = utcnow()"),
     (
         "InlineIterationComponent._launch_worker",
         f"{patches._ITERATION}:InlineIterationComponent._eval_body",

@@ -519,6 +519,95 @@ def test_delete_campaign_while_creating_resource_in_use(box: Sandbox) -> None:
     assert code == "ResourceInUseException"
 
 
+@pytest.mark.parametrize("stop", [False, True], ids=["training", "stopping"])
+def test_delete_solution_while_a_version_trains_or_stops_resource_in_use(box: Sandbox, stop: bool) -> None:
+    # GIVEN a solution whose version is training (or winding its stopped training down: CREATE STOPPING)
+    arns = box.trained()
+    version = box.personalize.create_solution_version(solutionArn=arns["solutionArn"])["solutionVersionArn"]
+    box.clock.advance(60)  # CREATE IN_PROGRESS: a stop goes through CREATE STOPPING
+    if stop:
+        box.personalize.stop_solution_version_creation(solutionVersionArn=version)
+        status = box.personalize.describe_solution_version(solutionVersionArn=version)["solutionVersion"]["status"]
+        assert status == "CREATE STOPPING"
+
+    # WHEN / THEN neither the solution nor the dataset the version trains on can be deleted
+    code, message = client_error(lambda: box.personalize.delete_solution(solutionArn=arns["solutionArn"]))
+    assert (code, version in message) == ("ResourceInUseException", True)
+    code, message = client_error(lambda: box.personalize.delete_dataset(datasetArn=arns["datasetArn"]))
+    assert (code, version in message) == ("ResourceInUseException", True)
+
+
+def test_delete_solution_after_its_training_stopped_succeeds(box: Sandbox) -> None:
+    # GIVEN a solution whose training was stopped and is now CREATE STOPPED
+    arns = box.trained()
+    version = box.personalize.create_solution_version(solutionArn=arns["solutionArn"])["solutionVersionArn"]
+    box.clock.advance(60)
+    box.personalize.stop_solution_version_creation(solutionVersionArn=version)
+    box.clock.advance(box.emulator.timeline.stop_seconds)
+    status = box.personalize.describe_solution_version(solutionVersionArn=version)["solutionVersion"]["status"]
+    assert status == "CREATE STOPPED"
+
+    # WHEN it is deleted, THEN it is deleting
+    box.personalize.delete_solution(solutionArn=arns["solutionArn"])
+    assert box.personalize.describe_solution(solutionArn=arns["solutionArn"])["solution"]["status"] == "DELETE PENDING"
+
+
+def test_delete_campaign_while_its_update_runs_resource_in_use(box: Sandbox) -> None:
+    # GIVEN an ACTIVE campaign being updated to a new minProvisionedTPS
+    arns = box.trained()
+    campaign = box.personalize.create_campaign(name="c", solutionVersionArn=arns["solutionVersionArn"])["campaignArn"]
+    box.settle("campaign", campaign)
+    box.personalize.update_campaign(campaignArn=campaign, minProvisionedTPS=2)
+
+    # WHEN / THEN it cannot be deleted until the update settles
+    code, message = client_error(lambda: box.personalize.delete_campaign(campaignArn=campaign))
+    assert (code, "an update is in progress" in message) == ("ResourceInUseException", True)
+
+
+@pytest.mark.parametrize("kind", ["eventTracker", "filter", "recommender"])
+def test_delete_while_creating_resource_in_use_and_blocks_the_dataset_group(box: Sandbox, kind: str) -> None:
+    # GIVEN a Domain group whose only children are its dataset and one tracker, filter or recommender, just created
+    group = box.with_domain_data()
+    if kind == "eventTracker":
+        arn = box.personalize.create_event_tracker(name="t", datasetGroupArn=group)["eventTrackerArn"]
+    elif kind == "filter":
+        expression = 'EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("View")'
+        arn = box.personalize.create_filter(name="f", datasetGroupArn=group, filterExpression=expression)["filterArn"]
+    else:
+        recipe = "arn:aws:personalize:::recipe/aws-ecomm-popular-items-by-views"
+        arn = box.personalize.create_recommender(name="r", datasetGroupArn=group, recipeArn=recipe)["recommenderArn"]
+    delete = getattr(
+        box.personalize,
+        {"eventTracker": "delete_event_tracker", "filter": "delete_filter"}.get(kind, "delete_recommender"),
+    )
+
+    # WHEN / THEN it cannot be deleted while CREATE PENDING ("must be ACTIVE or CREATE FAILED")
+    code, message = client_error(lambda: delete(**{f"{kind}Arn": arn}))
+    assert (code, "CREATE PENDING" in message) == ("ResourceInUseException", True)
+    # AND once its dataset is gone, it alone still keeps the dataset group from being deleted
+    (dataset,) = [d["datasetArn"] for d in box.personalize.list_datasets(datasetGroupArn=group)["datasets"]]
+    box.personalize.delete_dataset(datasetArn=dataset)
+    box.clock.advance(3600)
+    box.personalize.list_datasets(datasetGroupArn=group)  # the emulator drops completed deletes when it looks
+    code, message = client_error(lambda: box.personalize.delete_dataset_group(datasetGroupArn=group))
+    assert (code, message.endswith(f"({arn}).")) == ("ResourceInUseException", True)
+    # AND once it is deleted, the group can be
+    delete(**{f"{kind}Arn": arn})
+    box.clock.advance(3600)
+    box.personalize.delete_dataset_group(datasetGroupArn=group)
+
+
+def test_delete_of_a_resource_already_deleting_resource_in_use(box: Sandbox) -> None:
+    # GIVEN a dataset whose delete has started
+    group = box.dataset_group("dg")
+    dataset = box.dataset(group)
+    box.personalize.delete_dataset(datasetArn=dataset)
+
+    # WHEN / THEN a second delete is refused, naming its status
+    code, message = client_error(lambda: box.personalize.delete_dataset(datasetArn=dataset))
+    assert (code, "DELETE PENDING" in message) == ("ResourceInUseException", True)
+
+
 # --- quotas ------------------------------------------------------------------------------------------
 
 

@@ -80,6 +80,10 @@ class RunInProgress(PipelineError):
     """Another execution is already working on the same dataset group; this upload is refused."""
 
 
+class NotCreatedByStack(PipelineError):
+    """A teardown named a dataset group this stack did not create (no stack tag, or another stack's)."""
+
+
 class ThrottlingException(PipelineError):
     """Personalize throttled a call past botocore's own retries; the state machine retries it."""
 
@@ -95,6 +99,7 @@ PIPELINE_ERRORS: tuple[type[PipelineError], ...] = (
     ResourceConflict,
     ResourceTimeout,
     RunInProgress,
+    NotCreatedByStack,
     ThrottlingException,
     LimitExceededException,
 )

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from ..errors import InvalidInputException, ResourceInUseException
 from ..resources import Dataset, DatasetGroup, DatasetUpdate, Schema
 from ..schemas import check_domain, check_fits_dataset_type, check_replacement, normalize_dataset_type
-from ..timeline import ACTIVE, DELETABLE, IN_FLIGHT, UPDATE_IN_PROGRESS, UPDATE_PENDING, Lifecycle, follow_up
+from ..timeline import ACTIVE, DELETABLE, IN_FLIGHT, TRAINING, UPDATE_IN_PROGRESS, UPDATE_PENDING, Lifecycle, follow_up
 from .registry import operation
 
 if TYPE_CHECKING:
@@ -89,7 +89,7 @@ def delete_dataset(state: RegionState, p: dict, now: float) -> dict:
     busy += [
         v.arn
         for v in state.versions.values()
-        if v.solution.dataset_group_arn == dataset.dataset_group_arn and v.status(now) in IN_FLIGHT
+        if v.solution.dataset_group_arn == dataset.dataset_group_arn and v.status(now) in TRAINING
     ]
     if busy:
         raise ResourceInUseException(

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from ..errors import InvalidInputException, ResourceInUseException, ResourceNotFoundException
 from ..recipes import AUTOML_RECIPE, DOMAIN_USE_CASES, RECIPES, Recipe
 from ..resources import Solution, SolutionUpdate, SolutionVersion
-from ..timeline import ACTIVE, CREATE_FAILED, DELETABLE, DELETING, IN_FLIGHT, Lifecycle
+from ..timeline import ACTIVE, CREATE_FAILED, DELETABLE, DELETING, TRAINING, Lifecycle
 from .registry import operation
 
 if TYPE_CHECKING:
@@ -173,7 +173,7 @@ def delete_solution(state: RegionState, p: dict, now: float) -> dict:
         raise ResourceInUseException(
             f"Cannot delete solution {solution.arn}: delete its campaigns first ({', '.join(sorted(campaigns))})."
         )
-    training = [v.arn for v in state.versions.values() if v.solution is solution and v.status(now) in IN_FLIGHT]
+    training = [v.arn for v in state.versions.values() if v.solution is solution and v.status(now) in TRAINING]
     if training:
         raise ResourceInUseException(
             f"Cannot delete solution {solution.arn} while a solution version is in progress: {training[0]}."
