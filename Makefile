@@ -13,6 +13,10 @@ CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 TRANSFORMED := build/template.transformed.json
 MUTATE_VENV := .venv-mutate
 MUTATE_STAMP := $(MUTATE_VENV)/.installed
+# make demo keeps the local cloud here, then asks the example's campaign for one user's top 10.
+DEMO_STATE := build/demo-state
+DEMO_CAMPAIGN := retail-user-personalization-campaign
+DEMO_USER := u0001
 
 # Offline by construction: fake credentials, no instance metadata, no SAM telemetry.
 export AWS_ACCESS_KEY_ID ?= testing
@@ -40,8 +44,11 @@ $(CHECKOV_STAMP): requirements-checkov.txt
 
 venv: $(STAMP) ## Create .venv from the pinned requirements-dev.txt
 
-demo: $(STAMP) ## Run the whole pipeline offline on example/ (simulated realistic timeline)
-	$(BIN)/python -m local run --timeline realistic
+demo: $(STAMP) ## Run the whole pipeline offline on example/ (simulated realistic timeline), then ask its campaign
+	rm -rf $(DEMO_STATE)
+	$(BIN)/python -m local run --timeline realistic --state $(DEMO_STATE)
+	@echo
+	$(BIN)/python -m local recommend --state $(DEMO_STATE) --campaign $(DEMO_CAMPAIGN) --user-id $(DEMO_USER) --num 10
 
 # The end-to-end tests get fresh worker processes: after the ~1600 fast tests in the same workers they
 # ran about twice as slow (540 s for the whole suite in one session against 64 s + 212 s in two).
@@ -65,8 +72,9 @@ format: $(STAMP) ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: $(STAMP) ## Print the local-cloud benchmarks (ratios measured in one run) and model training times
+bench: $(STAMP) ## Print the local-cloud benchmarks (ratios measured in one run), model training times and GetRecommendations latency
 	$(BIN)/python -m local.bench_training
+	$(BIN)/python -m local.bench_latency
 	$(BIN)/python -m local.bench
 
 $(MUTATE_STAMP): requirements-mutate.txt requirements-dev.txt

@@ -23,6 +23,9 @@ example/data is synced first; without any ``--params`` or ``--upload``, example/
 before the first ``--advance`` (at the end without one). A ``--data`` after the last other step is a usage
 error (nothing would read it).
 
+``--state DIR`` (local/state.py) resumes the local cloud saved in DIR and saves it after the runs;
+``python -m local recommend --state DIR --campaign NAME ...`` queries it (local/recommend.py).
+
 Exit codes: 0 when the last run (in start order) SUCCEEDED, 1 when it did not or no run started, 2 on usage or
 setup errors (one line on stderr). With ``--json`` the last stdout line is one JSON object: ``runs`` (every
 execution, in start order, each with ``stateMachine`` (``pipeline``/``teardown``) and ``trigger``
@@ -45,6 +48,7 @@ from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 from local.faults import FAULT_KINDS, Fault, FaultError
+from local.recommend import add_recommend_parser, recommend
 from local.runner import FAIL_STEPS, ROOT, TIMELINES, DataSync, Event, LocalPipeline, RunResult, SetupError
 from local.scheduler import Firing, iso
 
@@ -203,7 +207,15 @@ def build_parser() -> argparse.ArgumentParser:
         "Personalize operation (e.g. CreateSolutionVersion) or, for lambda-* kinds, a function's logical id "
         "(e.g. DatasetImportFunction)",
     )
+    run.add_argument(
+        "--state",
+        type=Path,
+        metavar="DIR",
+        help="keep the local cloud's state in DIR: resume it if saved there, save it after the runs "
+        "(for a later run or `python -m local recommend`)",
+    )
     run.add_argument("--json", action="store_true", help="no live view; the last stdout line is a JSON report")
+    add_recommend_parser(commands)
     return parser
 
 
@@ -217,6 +229,8 @@ def _fault(text: str) -> Fault:
 def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["recommend"]:
+        return recommend(build_parser(), argv, out)
     results: list[RunResult] = []
     inventory: dict[str, Any] = {}
     try:
@@ -249,7 +263,7 @@ def _run(
 ) -> int:
     live = not args.json
     firings: list[Firing] = []
-    with LocalPipeline(timeline=args.timeline, fail_steps=args.fail, faults=args.fault) as pipeline:
+    with LocalPipeline(timeline=args.timeline, fail_steps=args.fail, faults=args.fault, state=args.state) as pipeline:
         if live:
             resources = len(pipeline.stack.physical_ids)
             injected = [*args.fail, *(str(f) for f in args.fault)]
@@ -286,6 +300,10 @@ def _run(
                             _collect(pipeline, firing.execution_arn, results, live, out, follow=False)
         finally:
             inventory.update(pipeline.inventory())
+            if args.state is not None:
+                saved = pipeline.save_state(args.state)
+                if live:
+                    print(f"\nLocal cloud state saved in {_shown(saved)}", file=out)
     if live:
         _print_summary(results, inventory, out)
     else:

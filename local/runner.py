@@ -25,6 +25,7 @@ from typing import Any
 
 import boto3
 
+from local import state as local_state
 from local.clock import SimClock
 from local.deploy import (
     Notification,
@@ -148,6 +149,7 @@ class LocalPipeline:
         email: str = "pipeline-owner@example.com",
         parameter_file: str = "params.json",
         template: Path = TEMPLATE,
+        state: Path | None = None,
     ) -> None:
         unknown = sorted(set(fail_steps) - set(FAIL_STEPS))
         if unknown:
@@ -158,10 +160,16 @@ class LocalPipeline:
             self.faults = FaultPlan(f if isinstance(f, Fault) else Fault.parse(f) for f in faults)
         except FaultError as error:
             raise SetupError(f"--fault {error}") from error
-        self.clock = SimClock()
+        try:  # --state: resume the saved local cloud (local/state.py)
+            self.saved = local_state.load(state) if state is not None and local_state.exists(state) else None
+        except local_state.StateError as error:
+            raise SetupError(str(error)) from error
+        self.clock = SimClock(self.saved.sim_time) if self.saved else SimClock()
         self.emulator = PersonalizeEmulator(
             self.clock, TIMELINES[timeline](), fail_steps=set(fail_steps), faults=self.faults
         )
+        if self.saved:
+            self.emulator.restore(self.saved.personalize)
         self.parameter_file = parameter_file
         self.email = email
         self.template = template
@@ -202,6 +210,8 @@ class LocalPipeline:
             self.runtime.faults = self.faults
             self.faults.listeners.append(self._on_fault)
             self.inbox = subscribe_queue(self.stack.topic_arn)
+            if self.saved:
+                self._restore_bucket(self.saved.bucket)
         except BaseException:
             self._stack.close()
             raise
@@ -222,6 +232,27 @@ class LocalPipeline:
         self.faults = self.emulator.faults = self.runtime.faults = plan
         plan.listeners.append(self._on_fault)
         return plan
+
+    # -------------------------------------------------------------------------------- --state
+    def save_state(self, directory: Path) -> Path:
+        """Keep the emulator's resources, the bucket's objects and the simulated time in ``directory``."""
+        s3 = boto3.client("s3")
+        bucket = {
+            obj["Key"]: s3.get_object(Bucket=self.stack.bucket_name, Key=obj["Key"])["Body"].read()
+            for page in s3.get_paginator("list_objects_v2").paginate(Bucket=self.stack.bucket_name)
+            for obj in page.get("Contents", [])
+        }
+        saved = local_state.SavedState(self.clock.latest, self.emulator.snapshot(), bucket)
+        return local_state.save(directory, saved)
+
+    def _restore_bucket(self, objects: dict[str, bytes]) -> None:
+        """Put the saved objects back, except root ``.json`` files: uploading those starts runs (params.json,
+        the teardown request), and a run's own upload brings them anyway."""
+        s3 = boto3.client("s3")
+        for key, body in objects.items():
+            if "/" not in key and key.endswith(".json"):
+                continue
+            s3.put_object(Bucket=self.stack.bucket_name, Key=key, Body=body)
 
     # -------------------------------------------------------------------------------- inputs
     def upload_data(self, data_dir: Path) -> DataSync:

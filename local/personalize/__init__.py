@@ -1,6 +1,7 @@
 """A faithful Amazon Personalize control plane for the local cloud (moto itself implements only schemas).
 
-Install it, then use a plain ``boto3.client("personalize")`` inside ``mock_aws()``::
+Install it, then use a plain ``boto3.client("personalize")`` inside ``mock_aws()`` (``personalize-runtime``
+and ``personalize-events`` clients reach it too: dataplane.py, ops/runtime.py, ops/events.py)::
 
     clock = SimClock()
     emulator = PersonalizeEmulator(clock, Timeline.instant(), fail_steps={"import"})
@@ -26,7 +27,9 @@ Install it, then use a plain ``boto3.client("personalize")`` inside ``mock_aws()
 - ``inventory(at=None)``: ARNs existing now, keyed ``datasetGroups, schemas, datasets, datasetImportJobs,
   solutions, solutionVersions, campaigns, eventTrackers, filters, recommenders, batchInferenceJobs,
   batchSegmentJobs``.
-- ``dataset_records(dataset_arn)``: the records a dataset holds after its FULL/INCREMENTAL imports.
+- ``dataset_records(dataset_arn)``: the records a dataset holds after its FULL/INCREMENTAL imports and the
+  events PutEvents recorded.
+- ``snapshot()`` / ``restore(regions)``: every resource, picklable, for ``--state DIR`` (local/state.py).
 
 Statuses are pure functions of the caller's simulated time; imports read the CSV files from moto S3 when
 the job is created; training applies the service minimums to the imported data and GetSolutionMetrics

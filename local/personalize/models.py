@@ -34,7 +34,7 @@ from .errors import (
     ResourceNotFoundException,
     TooManyTagsException,
 )
-from .ops import HANDLERS, batch_jobs, import_jobs, solution_versions
+from .ops import HANDLERS, batch_jobs, events, import_jobs, solution_versions
 from .resources import (
     BatchInferenceJob,
     BatchSegmentJob,
@@ -216,17 +216,32 @@ class PersonalizeEmulator:
             except ResourceNotFoundException:
                 return None
 
+    def snapshot(self) -> dict[tuple[str, str], RegionState]:
+        """Every account's and region's resources, picklable (``local.state`` keeps them on disk)."""
+        with self._lock:
+            return dict(self._regions)
+
+    def restore(self, regions: dict[tuple[str, str], RegionState]) -> None:
+        """Take over resources a ``snapshot`` saved; each region joins the next moto backend it is served from."""
+        with self._lock:
+            for key, state in regions.items():
+                state.emulator, state.generation = self, None
+                self._regions[key] = state
+
     # --- used by the responses layer --------------------------------------------------------------
 
     def handle(self, account: str, region: str, generation: object, operation: str, params: dict) -> dict:
         """Run ``operation`` for ``account``/``region`` at the caller's simulated time.
 
         ``generation`` is moto's backend object for the account and region: moto replaces it whenever a
-        ``mock_aws`` context starts or ends, and a new one means the state held so far is stale.
+        ``mock_aws`` context starts or ends, and a new one means the state held so far is stale (a
+        restored region has none yet and adopts the first one).
         """
         now = self.clock.now()
         with self._lock:
             state = self._regions.get((account, region))
+            if state is not None and state.generation is None:
+                state.generation = generation
             if state is None or state.generation is not generation:
                 state = self._regions[(account, region)] = RegionState(self, account, region, generation)
             state.sweep(now)
@@ -278,6 +293,23 @@ class RegionState:
         self.batch_segment_jobs: dict[str, BatchSegmentJob] = {}
         self._reported: dict[tuple[str, str], str | None] = {}  # (resource_type, ARN) -> status
         self._clients: dict[str, Any] = {}
+        #: Interactions recorded by PutEvents, per Interactions dataset ARN (ops/events.py).
+        self.events: dict[str, list[events.RecordedEvent]] = {}
+        #: GetRecommendations calls served so far: recommendation ids are derived from it (ops/runtime.py).
+        self.recommendations_served = 0
+        #: What filters read, per dataset group, with the data version it was built from (ops/runtime.py).
+        self.filter_data: dict[str, tuple[Any, Any]] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        """What a saved local cloud keeps: the resources and their data, not the emulator, moto's backend,
+        clients or caches (``PersonalizeEmulator.restore`` reattaches them)."""
+        kept = dict(self.__dict__)
+        for name in ("emulator", "generation", "_clients", "filter_data"):
+            kept.pop(name)
+        return kept
+
+    def __setstate__(self, kept: dict[str, Any]) -> None:
+        self.__dict__.update(kept, emulator=None, generation=None, _clients={}, filter_data={})
 
     # --- plumbing -----------------------------------------------------------------------------------
 

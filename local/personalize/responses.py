@@ -21,6 +21,7 @@ from botocore.model import Shape
 from moto.personalize.models import personalize_backends
 from moto.personalize.responses import PersonalizeResponse
 
+from . import dataplane
 from .errors import UnknownOperationException
 from .models import PersonalizeEmulator
 from .ops import HANDLERS
@@ -154,6 +155,7 @@ def _unimplemented(operation: str) -> Callable[[PersonalizeResponse], str]:
 def install(emulator: PersonalizeEmulator) -> None:
     """Serve Personalize from ``emulator``, inside any ``mock_aws()`` context, now or later.
 
+    ``personalize-runtime`` and ``personalize-events`` are served from it too (dataplane.py).
     Installing another emulator replaces the previous one; each emulator starts empty, and its state
     for an account and region is also dropped whenever moto resets (each ``mock_aws`` context).
     """
@@ -171,6 +173,7 @@ def install(emulator: PersonalizeEmulator) -> None:
             if name not in _originals:
                 _originals[name] = PersonalizeResponse.__dict__.get(name, _MISSING)
             setattr(PersonalizeResponse, name, _unimplemented(operation))
+        dataplane.install()
         _active = emulator
 
 
@@ -184,6 +187,7 @@ def uninstall() -> None:
             else:
                 setattr(PersonalizeResponse, name, original)
         _originals.clear()
+        dataplane.uninstall()
         _active = None
 
 

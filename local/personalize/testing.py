@@ -1,7 +1,8 @@
 """Helpers for tests that drive the emulator through boto3: data, a readable bucket, and settle-by-polling.
 
 ``Sandbox`` is what a test needs once ``mock_aws()`` is active: a bucket Personalize may read (bucket
-policy included, as on AWS), a ``personalize`` client that does not retry quota errors, and ``settle``,
+policy included, as on AWS), ``personalize``, ``personalize-runtime`` and ``personalize-events`` clients
+that do not retry quota errors, and ``settle``,
 which polls a resource and advances the simulated clock like a state machine's Wait loop would.
 """
 
@@ -156,6 +157,8 @@ class Sandbox:
         self.clock = clock
         self.bucket = bucket
         self.personalize = _session().client("personalize", region_name=region, config=NO_RETRIES)
+        self.runtime = _session().client("personalize-runtime", region_name=region, config=NO_RETRIES)
+        self.events = _session().client("personalize-events", region_name=region, config=NO_RETRIES)
         self.s3 = _session().client("s3", region_name=region)
         self.s3.create_bucket(Bucket=bucket)
         self.s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(bucket_policy(bucket)))
@@ -335,6 +338,16 @@ def client_error(call: Callable[[], Any]) -> tuple[str, str]:
         call()
     except ClientError as error:
         return error.response["Error"]["Code"], error.response["Error"]["Message"]
+    raise AssertionError("expected the call to fail with a ClientError")
+
+
+def client_failure(call: Callable[[], Any]) -> tuple[int, str, str]:
+    """(HTTP status, code, message) of the ClientError ``call`` raises: the runtime's errors differ in status."""
+    try:
+        call()
+    except ClientError as error:
+        status = error.response["ResponseMetadata"]["HTTPStatusCode"]
+        return status, error.response["Error"]["Code"], error.response["Error"]["Message"]
     raise AssertionError("expected the call to fail with a ClientError")
 
 

@@ -38,9 +38,10 @@ _PROPERTY_RE = re.compile(r"\\p\{(\w+)\}")
 
 
 @functools.cache
-def service_model() -> ServiceModel:
-    """The botocore model the installed client uses, so emulator and client always agree."""
-    return botocore.session.get_session().get_service_model(SERVICE)
+def service_model(service: str = SERVICE) -> ServiceModel:
+    """The botocore model the installed client uses, so emulator and client always agree
+    (``personalize``, or ``personalize-runtime`` / ``personalize-events`` for the data plane)."""
+    return botocore.session.get_session().get_service_model(service)
 
 
 def _translate_class(body: str) -> str:
@@ -129,9 +130,9 @@ def _length(meta: dict[str, Any], length: int, path: str, value: Any) -> Iterato
         yield path, value, f"Member must have length less than or equal to {meta['max']}"
 
 
-def validate_request(operation: str, params: dict[str, Any]) -> None:
+def validate_request(operation: str, params: dict[str, Any], service: str = SERVICE) -> None:
     """Raise InvalidInputException listing every constraint the request breaks, in the AWS wording."""
-    input_shape = service_model().operation_model(operation).input_shape
+    input_shape = service_model(service).operation_model(operation).input_shape
     if input_shape is None:
         return
     problems = [

@@ -127,21 +127,31 @@ class Model:
         scores = raw.astype(np.float64, copy=True)
         scores[excluded] = -np.inf
         candidates = np.flatnonzero(scores > -np.inf)
-        if allowed is None and len(candidates) > num_results:
-            # Keep every candidate scoring at least the num_results-th best, so ties at the edge still
-            # fall to the id order below.
-            edge = np.partition(scores[candidates], len(candidates) - num_results)[len(candidates) - num_results]
-            candidates = candidates[scores[candidates] >= edge]
-        order = candidates[np.lexsort((self._id_rank[candidates], -scores[candidates]))]
         if allowed is None:
-            return order[:num_results]
-        chosen = []
-        for i in order:
-            if allowed(self.indexed.items[i]):
-                chosen.append(i)
-                if len(chosen) == num_results:
-                    break
-        return np.array(chosen, dtype=np.int64)
+            return self._best(scores, candidates, num_results)[:num_results]
+        # A filter refuses some items: walk the ranking in growing windows rather than sorting the whole
+        # catalogue per request. Each window (ties at its edge included) is a prefix of the full order.
+        chosen: list[int] = []
+        walked, window = 0, max(4 * num_results, 64)
+        while True:
+            order = self._best(scores, candidates, window)
+            for i in order[walked:]:
+                if allowed(self.indexed.items[i]):
+                    chosen.append(i)
+                    if len(chosen) == num_results:
+                        return np.array(chosen, dtype=np.int64)
+            walked = len(order)
+            if walked >= len(candidates):
+                return np.array(chosen, dtype=np.int64)
+            window *= 4
+
+    def _best(self, scores: np.ndarray, candidates: np.ndarray, count: int) -> np.ndarray:
+        """The candidates scoring at least the ``count``-th best (ties at the edge kept, so they still fall
+        to the id order), best first, ties by id."""
+        if len(candidates) > count:
+            edge = np.partition(scores[candidates], len(candidates) - count)[len(candidates) - count]
+            candidates = candidates[scores[candidates] >= edge]
+        return candidates[np.lexsort((self._id_rank[candidates], -scores[candidates]))]
 
     def _format(self, raw: np.ndarray, chosen: np.ndarray) -> list[tuple[str, float]]:
         shown = self.present(raw, chosen)

@@ -12,6 +12,7 @@ from ..resources import Dataset, DatasetImportJob
 from ..schemas import RECORD_KEYS
 from ..timeline import ACTIVE, IN_FLIGHT, Lifecycle
 from ..training import Interaction
+from . import events
 from .registry import operation
 
 if TYPE_CHECKING:
@@ -123,14 +124,15 @@ def completed_imports(state: RegionState, dataset: Dataset, now: float) -> list[
 
 
 def segments(state: RegionState, dataset: Dataset, now: float) -> list[imports.ImportedData]:
-    """The imported data that is live at ``now``: the last FULL import and the INCREMENTAL ones after."""
+    """The data that is live at ``now``: the last FULL import, the INCREMENTAL ones after it, and the events
+    PutEvents recorded (a FULL import replaces bulk data only)."""
     live: list[imports.ImportedData] = []
     for job in completed_imports(state, dataset, now):
         assert job.data is not None
         if job.import_mode == "FULL":
             live = []
         live.append(job.data)
-    return live
+    return live + events.recorded(state, dataset, now)
 
 
 def records(state: RegionState, dataset: Dataset, now: float) -> list[dict[str, Any]]:
