@@ -7,7 +7,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from personalize_pipeline.runs import BUSY, CLEAR, DUPLICATE, WAIT, Run, dataset_group_of_history, source_of, verdict
+from personalize_pipeline.runs import (
+    BUSY,
+    CLEAR,
+    DUPLICATE,
+    WAIT,
+    Run,
+    dataset_group_of_history,
+    source_of,
+    task_results,
+    verdict,
+)
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 SOURCE = ("bucket", "params.json", "v1", "0055AED6DCD90281E5")
@@ -87,3 +97,22 @@ def test_dataset_group_of_history_reads_the_load_parameters_output() -> None:
     ]
     assert dataset_group_of_history(events) == "retail-demo"
     assert dataset_group_of_history(events[:2]) is None
+
+
+def test_task_results_yields_each_succeeded_task_object_in_order_and_skips_the_rest():
+    # GIVEN a history with a Lambda task result (Payload), a plain task result, a failure, a non-object
+    # result and output that is not JSON
+    def succeeded(output: str, kind: str = "TaskSucceeded") -> dict:
+        key = "taskSucceededEventDetails" if kind == "TaskSucceeded" else "lambdaFunctionSucceededEventDetails"
+        return {"type": kind, key: {"output": output}}
+
+    events = [
+        succeeded(json.dumps({"Payload": {"kind": "campaign", "arn": "a"}})),
+        {"type": "TaskFailed", "taskFailedEventDetails": {"error": "X"}},
+        succeeded(json.dumps({"verdict": "clear"}), "LambdaFunctionSucceeded"),
+        succeeded(json.dumps({"Payload": [1, 2]})),
+        succeeded("not json"),
+        {"type": "TaskStateEntered", "stateEnteredEventDetails": {"name": "Check Campaign"}},
+    ]
+    # WHEN the task results are read / THEN the two objects come out, in history order
+    assert list(task_results(events)) == [{"kind": "campaign", "arn": "a"}, {"verdict": "clear"}]

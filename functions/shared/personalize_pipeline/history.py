@@ -23,7 +23,7 @@ from typing import Any
 from .ensure import _attempt_of
 from .polling import KIND_LABELS
 from .resources import name_from_arn
-from .runs import CLEAR, DUPLICATE, dataset_group_of_history
+from .runs import CLEAR, DUPLICATE, dataset_group_of_history, task_results
 
 #: Older executions read (one GetExecutionHistory each) before the lookup gives up.
 LOOKBACK = 50
@@ -118,20 +118,8 @@ def history_records(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     is only applied (and recorded with what it changed) by a later check.
     """
     found: dict[str, dict[str, Any]] = {}
-    for event in events:
-        if event.get("type") not in ("TaskSucceeded", "LambdaFunctionSucceeded"):
-            continue
-        details = event.get("taskSucceededEventDetails") or event.get("lambdaFunctionSucceededEventDetails") or {}
-        try:
-            output = json.loads(details.get("output") or "{}")
-        except ValueError:
-            continue
-        payload = output.get("Payload", output) if isinstance(output, dict) else None
-        if (
-            isinstance(payload, dict)
-            and payload.get("kind") in KIND_LABELS
-            and {"arn", "name", "action"} <= payload.keys()
-        ):
+    for payload in task_results(events):
+        if payload.get("kind") in KIND_LABELS and {"arn", "name", "action"} <= payload.keys():
             found[payload["arn"]] = payload
     return list(found.values())
 

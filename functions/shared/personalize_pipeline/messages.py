@@ -16,6 +16,7 @@ from urllib.parse import quote
 from .errors import dataset_group_of
 from .history import Changes, section
 from .polling import KIND_LABELS
+from .runs import task_results
 
 #: SNS refuses subjects over 100 characters, with line breaks or non-ASCII.
 SUBJECT_LIMIT = 100
@@ -392,16 +393,8 @@ def _entered_state(event: dict[str, Any], by_id: dict[int, dict[str, Any]], even
 def touched_resources(events: list[dict[str, Any]]) -> list[Line]:
     """Poll records returned by successful tasks, latest state per ARN, in first-seen order."""
     found: dict[str, Line] = {}
-    for event in events:
-        if event["type"] not in ("TaskSucceeded", "LambdaFunctionSucceeded"):
-            continue
-        details = event.get("taskSucceededEventDetails") or event.get("lambdaFunctionSucceededEventDetails") or {}
-        try:
-            output = json.loads(details.get("output") or "{}")
-        except ValueError:
-            continue
-        payload = output.get("Payload", output) if isinstance(output, dict) else None
-        if not isinstance(payload, dict) or not {"kind", "arn", "name", "action"} <= payload.keys():
+    for payload in task_results(events):
+        if not {"kind", "arn", "name", "action"} <= payload.keys():
             continue
         previous = found.get(payload["arn"])
         action = previous.action if previous else payload["action"]

@@ -15,6 +15,7 @@ wait for each other. A run looks only at the older RUNNING executions of its sta
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -78,3 +79,19 @@ def verdict(me: Run, running: list[Run]) -> tuple[str, str | None]:
         if run.dataset_group is None:
             return WAIT, run.arn
     return CLEAR, None
+
+
+def task_results(events: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """The result object of every task that succeeded in an execution history, in history order (a Lambda
+    task's ``Payload``); results that are not JSON objects are skipped."""
+    for event in events:
+        if event.get("type") not in ("TaskSucceeded", "LambdaFunctionSucceeded"):
+            continue
+        details = event.get("taskSucceededEventDetails") or event.get("lambdaFunctionSucceededEventDetails") or {}
+        try:
+            output = json.loads(details.get("output") or "{}")
+        except ValueError:
+            continue
+        payload = output.get("Payload", output) if isinstance(output, dict) else None
+        if isinstance(payload, dict):
+            yield payload
